@@ -1,0 +1,162 @@
+package dev.batchrunner;
+
+import dev.batchrunner.catalog.CatalogLoader;
+import dev.batchrunner.dispatch.BatchCatalog;
+import dev.batchrunner.dispatch.BatchDispatcher;
+import dev.batchrunner.dispatch.IdempotencyStore;
+import dev.batchrunner.dispatch.TaskLauncher;
+import dev.batchrunner.ecs.DryRunTaskLauncher;
+import dev.batchrunner.ecs.EcsTaskLauncher;
+import dev.batchrunner.event.EventParser;
+import dev.batchrunner.event.EventProcessor;
+import dev.batchrunner.event.RequestObserver;
+import dev.batchrunner.idempotency.DynamoDbIdempotencyStore;
+import dev.batchrunner.observability.EmfMetricsObserver;
+import dev.batchrunner.observability.LoggingRequestObserver;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
+import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.ecs.EcsClient;
+import software.amazon.cloudwatchlogs.emf.environment.LambdaEnvironment;
+
+/**
+ * Builds the function's object graph once per execution environment, from environment variables
+ * (see the README's Environment table).
+ */
+public final class Wiring {
+  public static final String TABLE_ENV = "IDEMPOTENCY_TABLE";
+  public static final String DRY_RUN_ENV = "DRY_RUN";
+  public static final String METRICS_NAMESPACE_ENV = "METRICS_NAMESPACE";
+
+  private static final Logger LOG = LoggerFactory.getLogger(Wiring.class);
+
+  private Wiring() {}
+
+  /** The processor the deployed function runs, with real AWS clients. */
+  public static EventProcessor fromEnvironment(Map<String, String> env) {
+    BatchCatalog catalog = CatalogLoader.fromEnvironment(env);
+    String table = required(env, TABLE_ENV);
+    Region region = region(env);
+    SdkHttpClient http =
+        UrlConnectionHttpClient.builder()
+            .connectionTimeout(Duration.ofSeconds(2))
+            .socketTimeout(Duration.ofSeconds(10))
+            .build();
+    AwsCredentialsProvider credentials =
+        AwsCredentialsProviderChain.of(
+            EnvironmentVariableCredentialsProvider.create(),
+            ContainerCredentialsProvider.builder().build());
+    DynamoDbClient dynamo =
+        withEndpoint(DynamoDbClient.builder(), endpoint(env, "AWS_ENDPOINT_URL_DYNAMODB"))
+            .region(region)
+            .credentialsProvider(credentials)
+            .httpClient(http)
+            .overrideConfiguration(timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)))
+            .build();
+    TaskLauncher launcher;
+    if (Boolean.parseBoolean(env.getOrDefault(DRY_RUN_ENV, "false").trim())) {
+      launcher =
+          new DryRunTaskLauncher(
+              region,
+              json ->
+                  LOG.atInfo()
+                      .addKeyValue("runTaskRequest", json)
+                      .log("dry run: RunTask not sent"));
+    } else {
+      EcsClient ecs =
+          withEndpoint(EcsClient.builder(), endpoint(env, "AWS_ENDPOINT_URL_ECS"))
+              .region(region)
+              .credentialsProvider(credentials)
+              .httpClient(http)
+              .overrideConfiguration(timeouts(Duration.ofSeconds(5), Duration.ofSeconds(12)))
+              .build();
+      launcher = new EcsTaskLauncher(ecs);
+    }
+    String namespace =
+        env.getOrDefault(METRICS_NAMESPACE_ENV, EmfMetricsObserver.DEFAULT_NAMESPACE);
+    return create(
+        catalog,
+        new DynamoDbIdempotencyStore(dynamo, table),
+        launcher,
+        Clock.systemUTC(),
+        () -> UUID.randomUUID().toString(),
+        observers(
+            new LoggingRequestObserver(),
+            new EmfMetricsObserver(new LambdaEnvironment(), namespace)));
+  }
+
+  /** The processor over the given ports: what tests and the local runner build. */
+  public static EventProcessor create(
+      BatchCatalog catalog,
+      IdempotencyStore store,
+      TaskLauncher launcher,
+      Clock clock,
+      Supplier<String> traceIds,
+      RequestObserver observer) {
+    return new EventProcessor(
+        new EventParser(traceIds), new BatchDispatcher(catalog, store, launcher, clock), observer);
+  }
+
+  /** Tells each observer in turn. */
+  public static RequestObserver observers(RequestObserver... observers) {
+    return summary -> {
+      for (RequestObserver observer : observers) {
+        observer.completed(summary);
+      }
+    };
+  }
+
+  static Region region(Map<String, String> env) {
+    String region = env.get("AWS_REGION");
+    if (region == null || region.isBlank()) {
+      region = env.get("AWS_DEFAULT_REGION");
+    }
+    if (region == null || region.isBlank()) {
+      throw new IllegalStateException(
+          "AWS_REGION is not set (Lambda sets it; set it when running elsewhere)");
+    }
+    return Region.of(region.trim());
+  }
+
+  private static String required(Map<String, String> env, String name) {
+    String value = env.get(name);
+    if (value == null || value.isBlank()) {
+      throw new IllegalStateException(name + " is not set: it names the idempotency table");
+    }
+    return value.trim();
+  }
+
+  private static URI endpoint(Map<String, String> env, String serviceVariable) {
+    String value = env.get(serviceVariable);
+    if (value == null || value.isBlank()) {
+      value = env.get("AWS_ENDPOINT_URL");
+    }
+    return value == null || value.isBlank() ? null : URI.create(value.trim());
+  }
+
+  private static <B extends software.amazon.awssdk.core.client.builder.SdkClientBuilder<B, ?>>
+      B withEndpoint(B builder, URI endpoint) {
+    return endpoint == null ? builder : builder.endpointOverride(endpoint);
+  }
+
+  private static ClientOverrideConfiguration timeouts(Duration attempt, Duration call) {
+    return ClientOverrideConfiguration.builder()
+        .apiCallAttemptTimeout(attempt)
+        .apiCallTimeout(call)
+        .build();
+  }
+}

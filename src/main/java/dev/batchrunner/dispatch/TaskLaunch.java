@@ -1,0 +1,50 @@
+package dev.batchrunner.dispatch;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything needed for one ECS RunTask call, in domain terms; the ECS adapter maps it 1:1.
+ *
+ * @param batchTypeId the batch type, for error messages
+ * @param cluster cluster name or ARN
+ * @param taskDefinition family, family:revision or ARN
+ * @param launchType launch type, or null with a capacity provider strategy
+ * @param capacityProviderStrategy empty with a launch type
+ * @param subnets awsvpc subnets, empty for no network configuration
+ * @param securityGroups awsvpc security groups
+ * @param assignPublicIp ENABLED, DISABLED or null
+ * @param platformVersion Fargate platform version or null
+ * @param containerName the container the overrides apply to
+ * @param environment override environment, in the order it is sent
+ * @param command override command, or null
+ * @param clientToken the 64-hex request hash, ECS's own idempotency token
+ * @param startedBy the startedBy value
+ * @param tags task tags, in the order they are sent
+ */
+public record TaskLaunch(
+    String batchTypeId,
+    String cluster,
+    String taskDefinition,
+    String launchType,
+    List<CapacityProviderItem> capacityProviderStrategy,
+    List<String> subnets,
+    List<String> securityGroups,
+    String assignPublicIp,
+    String platformVersion,
+    String containerName,
+    Map<String, String> environment,
+    List<String> command,
+    String clientToken,
+    String startedBy,
+    Map<String, String> tags) {
+
+  public TaskLaunch {
+    capacityProviderStrategy = List.copyOf(capacityProviderStrategy);
+    subnets = List.copyOf(subnets);
+    securityGroups = List.copyOf(securityGroups);
+    environment = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(environment));
+    command = command == null ? null : List.copyOf(command);
+    tags = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tags));
+  }
+}

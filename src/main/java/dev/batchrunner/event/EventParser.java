@@ -1,0 +1,295 @@
+package dev.batchrunner.event;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.batchrunner.dispatch.BatchRequest;
+import dev.batchrunner.dispatch.DispatchOutcome.Rejected;
+import dev.batchrunner.dispatch.Rejection;
+import dev.batchrunner.dispatch.SafeText;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the three input shapes (EventBridge envelope, bare request, SQS batch) into {@link
+ * Invocation}s. Everything a publisher can get wrong becomes an {@link ParsedRequest.Invalid} that
+ * names the field, never an exception.
+ */
+public final class EventParser {
+  /** EventBridge's event size limit: a larger request is refused. */
+  public static final int MAX_REQUEST_BYTES = 256 * 1024;
+
+  /** Deeper JSON than this is refused before it can cost stack or CPU. */
+  public static final int MAX_NESTING_DEPTH = 32;
+
+  public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+
+  /** Characters ECS allows in a tag value, which is where the trace id goes. */
+  private static final Pattern TRACE_ID = Pattern.compile("[A-Za-z0-9+\\-=._:/@]{1,128}");
+
+  private static final Map<String, String> REQUEST_FIELDS =
+      Map.of(
+          "batchtypeid", "batchTypeId",
+          "traceid", "traceId",
+          "parameters", "parameters",
+          "idempotencykey", "idempotencyKey");
+
+  private final ObjectMapper json;
+  private final Supplier<String> traceIds;
+
+  /**
+   * @param traceIds where trace ids come from for requests that carry none and no envelope id
+   */
+  public EventParser(Supplier<String> traceIds) {
+    this.traceIds = traceIds;
+    this.json =
+        JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
+    json.getFactory()
+        .setStreamReadConstraints(
+            StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
+  }
+
+  /** Reads one invocation's payload. */
+  public Invocation parse(byte[] payload) {
+    JsonNode root;
+    try {
+      root = readTree(payload);
+    } catch (BadJson e) {
+      return new Invocation.Direct(invalid(null, null, null, "event", e.getMessage()));
+    }
+    JsonNode records = root == null ? null : root.get("Records");
+    if (records != null && records.isArray()) {
+      return sqs(records);
+    }
+    if (payload.length > MAX_REQUEST_BYTES) {
+      return new Invocation.Direct(invalid(null, null, null, "event", tooLarge(payload.length)));
+    }
+    return new Invocation.Direct(single(root, null));
+  }
+
+  private Invocation sqs(JsonNode records) {
+    List<Invocation.SqsMessage> messages = new ArrayList<>();
+    for (JsonNode record : records) {
+      JsonNode id = record.get("messageId");
+      if (id == null || !id.isTextual()) {
+        // Without an id the failure cannot be reported per record: fail the whole batch loudly.
+        throw new IllegalArgumentException("SQS record without a messageId: not an SQS event");
+      }
+      String messageId = id.textValue();
+      JsonNode body = record.get("body");
+      ParsedRequest parsed;
+      if (body == null || !body.isTextual()) {
+        parsed = invalid(null, null, messageId, "body", "SQS record has no body text");
+      } else {
+        byte[] bytes = body.textValue().getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MAX_REQUEST_BYTES) {
+          parsed = invalid(null, null, messageId, "body", tooLarge(bytes.length));
+        } else {
+          try {
+            parsed = single(readTree(bytes), messageId);
+          } catch (BadJson e) {
+            parsed = invalid(null, null, messageId, "body", e.getMessage());
+          }
+        }
+      }
+      messages.add(new Invocation.SqsMessage(messageId, parsed));
+    }
+    return new Invocation.SqsBatch(messages);
+  }
+
+  /** An envelope or a bare request; {@code messageId} is the SQS record it came in, or null. */
+  private ParsedRequest single(JsonNode root, String messageId) {
+    if (root == null || !root.isObject()) {
+      return invalid(null, null, messageId, "event", "must be a JSON object");
+    }
+    if (isEnvelope(root)) {
+      JsonNode idNode = root.get("id");
+      String eventId = idNode != null && idNode.isTextual() ? idNode.textValue() : messageId;
+      JsonNode detail = root.get("detail");
+      if (detail == null || detail.isNull() || (detail.isObject() && detail.isEmpty())) {
+        String detailType = root.path("detail-type").asText("");
+        return invalid(
+            null,
+            null,
+            eventId,
+            "detail",
+            "empty"
+                + (detailType.isEmpty() ? "" : " in a '" + detailType + "' event")
+                + ": give the rule an Input or InputTransformer that names the batch,"
+                + " e.g. {\"batchTypeId\":\"daily-report\",\"parameters\":{...}}");
+      }
+      if (!detail.isObject()) {
+        return invalid(null, null, eventId, "detail", "must be a JSON object (the request)");
+      }
+      String defaultTrace = eventId != null && TRACE_ID.matcher(eventId).matches() ? eventId : null;
+      return request(detail, eventId, defaultTrace);
+    }
+    return request(root, messageId, null);
+  }
+
+  private static boolean isEnvelope(JsonNode root) {
+    return root.has("detail-type") || (root.has("source") && root.has("detail"));
+  }
+
+  private ParsedRequest request(JsonNode node, String eventId, String defaultTraceId) {
+    Map<String, JsonNode> fields = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      String canonical = REQUEST_FIELDS.get(field.getKey().toLowerCase(Locale.ROOT));
+      if (canonical == null) {
+        return invalid(
+            null,
+            null,
+            eventId,
+            SafeText.quote(field.getKey()),
+            "unknown field (allowed: batchTypeId, traceId, parameters, idempotencyKey)");
+      }
+      if (fields.put(canonical, field.getValue()) != null) {
+        return invalid(null, null, eventId, canonical, "given twice (field names ignore case)");
+      }
+    }
+
+    JsonNode batchNode = fields.get("batchTypeId");
+    if (batchNode == null || batchNode.isNull()) {
+      return invalid(null, null, eventId, "batchTypeId", "required");
+    }
+    if (!batchNode.isTextual() || batchNode.textValue().isBlank()) {
+      return invalid(null, null, eventId, "batchTypeId", "must be a non-empty string");
+    }
+    String batchTypeId = batchNode.textValue();
+
+    String traceId;
+    JsonNode traceNode = fields.get("traceId");
+    if (traceNode == null || traceNode.isNull()) {
+      traceId = defaultTraceId != null ? defaultTraceId : traceIds.get();
+    } else if (!traceNode.isTextual() || !TRACE_ID.matcher(traceNode.textValue()).matches()) {
+      return invalid(
+          batchTypeId,
+          null,
+          eventId,
+          "traceId",
+          "must be 1-128 characters of letters, digits and + - = . _ : / @");
+    } else {
+      traceId = traceNode.textValue();
+    }
+
+    String idempotencyKey = null;
+    JsonNode keyNode = fields.get("idempotencyKey");
+    if (keyNode != null && !keyNode.isNull()) {
+      if (!keyNode.isTextual()
+          || keyNode.textValue().isEmpty()
+          || keyNode.textValue().length() > MAX_IDEMPOTENCY_KEY_LENGTH
+          || keyNode.textValue().chars().anyMatch(Character::isISOControl)) {
+        return invalid(
+            batchTypeId,
+            traceId,
+            eventId,
+            "idempotencyKey",
+            "must be a string of 1-"
+                + MAX_IDEMPOTENCY_KEY_LENGTH
+                + " characters without control characters");
+      }
+      idempotencyKey = keyNode.textValue();
+    }
+
+    Map<String, String> parameters = new LinkedHashMap<>();
+    JsonNode paramNode = fields.get("parameters");
+    if (paramNode != null && !paramNode.isNull()) {
+      if (!paramNode.isObject()) {
+        return invalid(
+            batchTypeId,
+            traceId,
+            eventId,
+            "parameters",
+            "must be a JSON object of name to value, got " + kind(paramNode));
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = paramNode.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> p = it.next();
+        JsonNode value = p.getValue();
+        String text;
+        if (value.isTextual()) {
+          text = value.textValue();
+        } else if (value.isIntegralNumber()) {
+          text = value.bigIntegerValue().toString();
+        } else if (value.isNumber()) {
+          text = value.decimalValue().toPlainString();
+        } else if (value.isBoolean()) {
+          text = Boolean.toString(value.booleanValue());
+        } else if (value.isNull()) {
+          continue; // null means "not given": the catalog default or the required check applies
+        } else {
+          return invalid(
+              batchTypeId,
+              traceId,
+              eventId,
+              parameterField(p.getKey()),
+              "must be a string, number or boolean, got " + kind(value));
+        }
+        parameters.put(p.getKey(), text);
+      }
+    }
+    return new ParsedRequest.Valid(
+        new BatchRequest(batchTypeId, traceId, parameters, idempotencyKey, eventId));
+  }
+
+  private static String parameterField(String name) {
+    return "parameters." + (name.matches("[A-Za-z0-9_.-]{1,64}") ? name : SafeText.quote(name));
+  }
+
+  private static String kind(JsonNode node) {
+    return switch (node.getNodeType()) {
+      case ARRAY -> "an array";
+      case OBJECT -> "an object";
+      case STRING -> "a string";
+      case NUMBER -> "a number";
+      case BOOLEAN -> "a boolean";
+      default -> node.getNodeType().name().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  private static String tooLarge(int bytes) {
+    return bytes + " bytes, over the " + (MAX_REQUEST_BYTES / 1024) + " KB limit for one request";
+  }
+
+  private static ParsedRequest invalid(
+      String batchTypeId, String traceId, String eventId, String field, String reason) {
+    return new ParsedRequest.Invalid(
+        new Rejected(batchTypeId, traceId, new Rejection(field, reason)), eventId);
+  }
+
+  private JsonNode readTree(byte[] bytes) {
+    try {
+      return json.readTree(bytes);
+    } catch (StreamConstraintsException e) {
+      throw new BadJson("nested deeper than " + MAX_NESTING_DEPTH + " levels");
+    } catch (JsonProcessingException e) {
+      throw new BadJson("not valid JSON: " + SafeText.quote(e.getOriginalMessage()));
+    } catch (IOException e) {
+      throw new BadJson("unreadable: " + e.getMessage());
+    }
+  }
+
+  /** Malformed JSON, internal to parsing; surfaces as a rejection. */
+  private static final class BadJson extends RuntimeException {
+    BadJson(String message) {
+      super(message, null, false, false);
+    }
+  }
+}
