@@ -22,6 +22,11 @@ public final class BatchRunnerHandler implements RequestStreamHandler {
     this(Wiring.fromEnvironment(System.getenv()));
   }
 
+  /** Builds the function from the given environment variables instead of the process's. */
+  public BatchRunnerHandler(java.util.Map<String, String> environment) {
+    this(Wiring.fromEnvironment(environment));
+  }
+
   BatchRunnerHandler(EventProcessor processor) {
     this.processor = processor;
   }

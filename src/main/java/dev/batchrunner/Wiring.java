@@ -13,6 +13,8 @@ import dev.batchrunner.event.RequestObserver;
 import dev.batchrunner.idempotency.DynamoDbIdempotencyStore;
 import dev.batchrunner.observability.EmfMetricsObserver;
 import dev.batchrunner.observability.LoggingRequestObserver;
+import dev.batchrunner.observability.RawJson;
+import dev.batchrunner.observability.RawJson;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +26,9 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -56,10 +60,7 @@ public final class Wiring {
             .connectionTimeout(Duration.ofSeconds(2))
             .socketTimeout(Duration.ofSeconds(10))
             .build();
-    AwsCredentialsProvider credentials =
-        AwsCredentialsProviderChain.of(
-            EnvironmentVariableCredentialsProvider.create(),
-            ContainerCredentialsProvider.builder().build());
+    AwsCredentialsProvider credentials = credentials(env);
     DynamoDbClient dynamo =
         withEndpoint(DynamoDbClient.builder(), endpoint(env, "AWS_ENDPOINT_URL_DYNAMODB"))
             .region(region)
@@ -74,7 +75,7 @@ public final class Wiring {
               region,
               json ->
                   LOG.atInfo()
-                      .addKeyValue("runTaskRequest", json)
+                      .addKeyValue("runTaskRequest", new RawJson(json))
                       .log("dry run: RunTask not sent"));
     } else {
       EcsClient ecs =
@@ -86,17 +87,41 @@ public final class Wiring {
               .build();
       launcher = new EcsTaskLauncher(ecs);
     }
-    String namespace =
-        env.getOrDefault(METRICS_NAMESPACE_ENV, EmfMetricsObserver.DEFAULT_NAMESPACE);
     return create(
         catalog,
         new DynamoDbIdempotencyStore(dynamo, table),
         launcher,
         Clock.systemUTC(),
         () -> UUID.randomUUID().toString(),
-        observers(
-            new LoggingRequestObserver(),
-            new EmfMetricsObserver(new LambdaEnvironment(), namespace)));
+        defaultObserver(env));
+  }
+
+  /** The production observer: one JSON log line and EMF metrics per request. */
+  public static RequestObserver defaultObserver(Map<String, String> env) {
+    String namespace =
+        env.getOrDefault(METRICS_NAMESPACE_ENV, EmfMetricsObserver.DEFAULT_NAMESPACE);
+    return observers(
+        new LoggingRequestObserver(), new EmfMetricsObserver(new LambdaEnvironment(), namespace));
+  }
+
+  /**
+   * Credentials from the given environment's AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+   * AWS_SESSION_TOKEN (what Lambda sets), else from the container credentials endpoint.
+   */
+  static AwsCredentialsProvider credentials(Map<String, String> env) {
+    AwsCredentialsProvider fromEnv =
+        () -> {
+          String id = env.get("AWS_ACCESS_KEY_ID");
+          String secret = env.get("AWS_SECRET_ACCESS_KEY");
+          if (id == null || secret == null) {
+            throw SdkClientException.create("AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY not set");
+          }
+          String token = env.get("AWS_SESSION_TOKEN");
+          return token == null
+              ? AwsBasicCredentials.create(id, secret)
+              : AwsSessionCredentials.create(id, secret, token);
+        };
+    return AwsCredentialsProviderChain.of(fromEnv, ContainerCredentialsProvider.builder().build());
   }
 
   /** The processor over the given ports: what tests and the local runner build. */

@@ -42,6 +42,9 @@ public final class DynamoDbLocal implements AutoCloseable {
 
   /** Starts an instance that keeps its data in {@code dbPath} (in memory when null). */
   public static DynamoDbLocal start(String dbPath) {
+    // Jetty's start/stop lines say nothing about the function under test.
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.eclipse.jetty"))
+        .setLevel(ch.qos.logback.classic.Level.WARN);
     int port = freePort();
     List<String> args = new ArrayList<>(List.of("-port", Integer.toString(port), "-disableTelemetry"));
     if (dbPath == null) {

@@ -1,0 +1,191 @@
+package dev.batchrunner.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.batchrunner.Wiring;
+import dev.batchrunner.catalog.CatalogLoader;
+import dev.batchrunner.dispatch.BatchCatalog;
+import dev.batchrunner.dispatch.DispatchFailedException;
+import dev.batchrunner.dispatch.RequestRejectedException;
+import dev.batchrunner.dispatch.TaskLauncher;
+import dev.batchrunner.ecs.DryRunTaskLauncher;
+import dev.batchrunner.ecs.EcsTaskLauncher;
+import dev.batchrunner.event.EventProcessor;
+import dev.batchrunner.idempotency.DynamoDbIdempotencyStore;
+import dev.batchrunner.testing.DynamoDbLocal;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.ecs.EcsClient;
+
+/**
+ * README's "run it locally" command: dispatches one {@code events/} file end to end with no AWS
+ * account. DynamoDB Local keeps its state under {@code .local/}, so the same event twice answers
+ * DUPLICATE; ECS is a dry run that prints the exact RunTask request, or the endpoint given with
+ * {@code --ecs-endpoint} (e.g. moto).
+ *
+ * <pre>
+ * mvn -q test-compile exec:java@local -Dexec.args="events/monolith-put-events.json"
+ * </pre>
+ */
+public final class LocalRunner {
+  static final String TABLE = "batch-runner-local";
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Values for the shipped catalog's placeholders when the environment does not set them. */
+  static final Map<String, String> LOCAL_DEFAULTS =
+      Map.of(
+          "CLUSTER_ARN", "arn:aws:ecs:eu-west-1:000000000000:cluster/local",
+          "SUBNET_IDS", "subnet-local1,subnet-local2",
+          "SECURITY_GROUP_IDS", "sg-local",
+          "REPORT_BUCKET", "local-reports");
+
+  private LocalRunner() {}
+
+  public static void main(String[] args) throws IOException {
+    Options options = Options.parse(args);
+    if (options == null) {
+      System.err.println(
+          "usage: LocalRunner EVENT.json [--ecs-endpoint URL] [--state DIR] [--reset]\n"
+              + "  EVENT.json      an events/ file (EventBridge envelope, bare request or SQS batch)\n"
+              + "  --ecs-endpoint  send RunTask to this endpoint (e.g. moto) instead of a dry run\n"
+              + "  --state DIR     where DynamoDB Local keeps its data (default .local)\n"
+              + "  --reset         forget earlier dispatches first");
+      throw new LocalRunException("bad arguments");
+    }
+    int code = run(options, System.out);
+    if (code != 0) {
+      throw new LocalRunException("the event was not dispatched (exit " + code + ")");
+    }
+  }
+
+  /** Runs one event; returns 0 when the handler answered, 1 when it threw. */
+  static int run(Options options, PrintStream out) throws IOException {
+    byte[] event = Files.readAllBytes(options.event());
+    Path dbDir = options.state().resolve("dynamodb");
+    if (options.reset()) {
+      deleteTree(dbDir);
+    }
+    Files.createDirectories(dbDir);
+    Map<String, String> env = new HashMap<>(LOCAL_DEFAULTS);
+    env.putAll(System.getenv());
+    try (DynamoDbLocal dynamo = DynamoDbLocal.start(dbDir.toAbsolutePath().toString())) {
+      dynamo.createIdempotencyTable(TABLE);
+      BatchCatalog catalog = CatalogLoader.fromEnvironment(env);
+      TaskLauncher launcher =
+          options.ecsEndpoint() == null
+              ? new DryRunTaskLauncher(
+                  DynamoDbLocal.REGION,
+                  json -> out.println("RunTask request (dry run, not sent):\n" + pretty(json)))
+              : new EcsTaskLauncher(ecs(options.ecsEndpoint()));
+      EventProcessor processor =
+          Wiring.create(
+              catalog,
+              new DynamoDbIdempotencyStore(dynamo.client(), TABLE),
+              launcher,
+              Clock.systemUTC(),
+              () -> UUID.randomUUID().toString(),
+              Wiring.defaultObserver(env));
+      try {
+        byte[] answer = processor.process(event, Duration.ofMinutes(1));
+        out.println("Handler answer:\n" + pretty(new String(answer, StandardCharsets.UTF_8)));
+        return 0;
+      } catch (RequestRejectedException | DispatchFailedException e) {
+        // What the Lambda runtime reports for an invocation that threw.
+        Map<String, String> error = new java.util.LinkedHashMap<>();
+        error.put("errorType", e.getClass().getSimpleName());
+        error.put("errorMessage", e.getMessage());
+        out.println("Handler error:\n" + JSON.writeValueAsString(error));
+        return 1;
+      }
+    }
+  }
+
+  private static EcsClient ecs(URI endpoint) {
+    return EcsClient.builder()
+        .endpointOverride(endpoint)
+        .region(DynamoDbLocal.REGION)
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+        .httpClient(UrlConnectionHttpClient.create())
+        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+        .build();
+  }
+
+  private static String pretty(String json) {
+    try {
+      return JSON.writeValueAsString(JSON.readTree(json));
+    } catch (IOException e) {
+      return json;
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /** Command-line options. */
+  record Options(Path event, URI ecsEndpoint, Path state, boolean reset) {
+    static Options parse(String[] args) {
+      Path event = null;
+      URI endpoint = null;
+      Path state = Path.of(".local");
+      boolean reset = false;
+      List<String> rest = new ArrayList<>(List.of(args));
+      for (int i = 0; i < rest.size(); i++) {
+        String arg = rest.get(i);
+        switch (arg) {
+          case "--ecs-endpoint" -> {
+            if (++i >= rest.size()) {
+              return null;
+            }
+            endpoint = URI.create(rest.get(i));
+          }
+          case "--state" -> {
+            if (++i >= rest.size()) {
+              return null;
+            }
+            state = Path.of(rest.get(i));
+          }
+          case "--reset" -> reset = true;
+          default -> {
+            if (arg.startsWith("--") || event != null) {
+              return null;
+            }
+            event = Path.of(arg);
+          }
+        }
+      }
+      return event == null ? null : new Options(event, endpoint, state, reset);
+    }
+  }
+
+  /** Ends the Maven run with a non-zero exit after the answer has been printed. */
+  static final class LocalRunException extends RuntimeException {
+    LocalRunException(String message) {
+      super(message, null, false, false);
+    }
+  }
+}
