@@ -82,11 +82,14 @@ class BatchRunnerHandlerIT {
   void handleRequest_whenDispatching_writesOneMaskedLogLineAndMetrics() throws Exception {
     BatchRunnerHandler handler = new BatchRunnerHandler(env);
 
-    String stdout = captureStdout(() -> invoke(handler, Fixtures.event("direct-explicit-key.json")));
+    String stdout =
+        captureStdout(() -> invoke(handler, Fixtures.event("direct-explicit-key.json")));
 
     List<JsonNode> lines = jsonLines(stdout);
     List<JsonNode> requestLines =
-        lines.stream().filter(l -> "batch-runner.request".equals(l.path("logger").asText())).toList();
+        lines.stream()
+            .filter(l -> "batch-runner.request".equals(l.path("logger").asText()))
+            .toList();
     assertEquals(1, requestLines.size(), stdout);
     JsonNode line = requestLines.get(0);
     assertEquals("DISPATCHED", line.get("outcome").asText());
@@ -100,7 +103,10 @@ class BatchRunnerHandlerIT {
     assertFalse(stdout.contains("NL91ABNA0417164300"), "a sensitive value reached stdout");
 
     JsonNode metrics =
-        lines.stream().filter(l -> l.has("_aws")).findFirst().orElseThrow(() -> new AssertionError(stdout));
+        lines.stream()
+            .filter(l -> l.has("_aws"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(stdout));
     assertEquals("BatchRunner", metrics.at("/_aws/CloudWatchMetrics/0/Namespace").asText());
     assertEquals("invoice-export", metrics.get("BatchTypeId").asText());
     assertEquals(1.0, metrics.get("Dispatched").asDouble());
@@ -117,14 +123,17 @@ class BatchRunnerHandlerIT {
                   assertThrows(
                       RequestRejectedException.class,
                       () -> invoke(handler, Fixtures.event("invalid/undeclared-parameter.json")));
-              assertTrue(e.getMessage().startsWith("parameters.LD_PRELOAD: not declared"), e.getMessage());
+              assertTrue(
+                  e.getMessage().startsWith("parameters.LD_PRELOAD: not declared"), e.getMessage());
             });
 
-    List<JsonNode> warnings = jsonLines(stdout).stream().filter(l -> "WARN".equals(l.path("level").asText())).toList();
+    List<JsonNode> warnings =
+        jsonLines(stdout).stream().filter(l -> "WARN".equals(l.path("level").asText())).toList();
     assertEquals(1, warnings.size(), stdout);
     assertEquals("REJECTED", warnings.get(0).get("outcome").asText());
     assertEquals("****", warnings.get(0).at("/parameters/LD_PRELOAD").asText());
-    JsonNode metrics = jsonLines(stdout).stream().filter(l -> l.has("_aws")).findFirst().orElseThrow();
+    JsonNode metrics =
+        jsonLines(stdout).stream().filter(l -> l.has("_aws")).findFirst().orElseThrow();
     assertEquals(1.0, metrics.get("Rejected").asDouble());
     assertEquals(0, ecs.runTaskCount());
   }
@@ -140,7 +149,8 @@ class BatchRunnerHandlerIT {
                     RequestRejectedException.class,
                     () -> invoke(handler, Fixtures.event("invalid/unknown-batch-type.json"))));
 
-    JsonNode metrics = jsonLines(stdout).stream().filter(l -> l.has("_aws")).findFirst().orElseThrow();
+    JsonNode metrics =
+        jsonLines(stdout).stream().filter(l -> l.has("_aws")).findFirst().orElseThrow();
     assertEquals("(unknown)", metrics.get("BatchTypeId").asText());
   }
 
@@ -149,15 +159,20 @@ class BatchRunnerHandlerIT {
     env.put("DRY_RUN", "true");
     BatchRunnerHandler handler = new BatchRunnerHandler(env);
 
-    String stdout = captureStdout(() -> {
-      JsonNode answer = invoke(handler, Fixtures.event("scheduled-input-transformer.json"));
-      assertEquals("DISPATCHED", answer.get("outcome").asText());
-      assertTrue(answer.get("dryRun").asBoolean());
-    });
+    String stdout =
+        captureStdout(
+            () -> {
+              JsonNode answer = invoke(handler, Fixtures.event("scheduled-input-transformer.json"));
+              assertEquals("DISPATCHED", answer.get("outcome").asText());
+              assertTrue(answer.get("dryRun").asBoolean());
+            });
 
     assertEquals(0, ecs.runTaskCount());
     JsonNode dryRun =
-        jsonLines(stdout).stream().filter(l -> l.has("runTaskRequest")).findFirst().orElseThrow(() -> new AssertionError(stdout));
+        jsonLines(stdout).stream()
+            .filter(l -> l.has("runTaskRequest"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(stdout));
     assertEquals("nightly-cleanup", dryRun.at("/runTaskRequest/taskDefinition").asText());
     assertEquals(64, dryRun.at("/runTaskRequest/clientToken").asText().length());
   }
@@ -178,7 +193,8 @@ class BatchRunnerHandlerIT {
   }
 
   @Test
-  void constructor_whenCatalogInvalid_failsTheStartListingEveryProblem(@TempDir Path dir) throws Exception {
+  void constructor_whenCatalogInvalid_failsTheStartListingEveryProblem(@TempDir Path dir)
+      throws Exception {
     Path catalog = dir.resolve("batches.json");
     Files.writeString(
         catalog,
@@ -195,7 +211,8 @@ class BatchRunnerHandlerIT {
     assertTrue(message.contains("NO_SUCH_CLUSTER_VAR"), message);
     assertTrue(message.contains("batches.broken.taskDefinition: required"), message);
     assertTrue(message.contains("batches.broken.idempotencyWindow"), message);
-    assertTrue(message.contains("batches.broken.parameters.p.env: LD_PRELOAD is reserved"), message);
+    assertTrue(
+        message.contains("batches.broken.parameters.p.env: LD_PRELOAD is reserved"), message);
     assertTrue(message.contains("batches.broken.parameters.p.pattern"), message);
   }
 
@@ -203,7 +220,8 @@ class BatchRunnerHandlerIT {
   void constructor_whenTableNotSet_failsNamingTheVariable() {
     env.remove("IDEMPOTENCY_TABLE");
 
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> new BatchRunnerHandler(env));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> new BatchRunnerHandler(env));
 
     assertTrue(e.getMessage().contains("IDEMPOTENCY_TABLE"), e.getMessage());
   }

@@ -69,7 +69,8 @@ class DispatchIT {
     dynamo.createIdempotencyTable(TABLE);
     processor =
         Wiring.create(
-            CatalogLoader.parse("batches.json", Fixtures.classpath("batches.json"), Fixtures.CATALOG_ENV),
+            CatalogLoader.parse(
+                "batches.json", Fixtures.classpath("batches.json"), Fixtures.CATALOG_ENV),
             new DynamoDbIdempotencyStore(dynamo.client(), TABLE),
             new EcsTaskLauncher(ecs.client(false)),
             clock,
@@ -82,7 +83,8 @@ class DispatchIT {
     JsonNode answer = process("monolith-put-events.json");
 
     String hash =
-        sha256("{\"batchTypeId\":\"daily-report\",\"parameters\":{\"reportDate\":\"2026-11-22\",\"tenant\":\"acme\"}}");
+        sha256(
+            "{\"batchTypeId\":\"daily-report\",\"parameters\":{\"reportDate\":\"2026-11-22\",\"tenant\":\"acme\"}}");
     String traceId = "8f0c1c6e-0d5b-4bd6-9a43-2b2f8a1d4c11";
     String expected =
         """
@@ -116,7 +118,12 @@ class DispatchIT {
     assertEquals("daily-report#" + hash, answer.get("idempotencyKey").asText());
     assertEquals(traceId, answer.get("traceId").asText());
     assertEquals(1, answer.get("taskArns").size());
-    assertTrue(answer.get("taskArns").get(0).asText().startsWith("arn:aws:ecs:eu-west-1:123456789012:task/batch/"));
+    assertTrue(
+        answer
+            .get("taskArns")
+            .get(0)
+            .asText()
+            .startsWith("arn:aws:ecs:eu-west-1:123456789012:task/batch/"));
   }
 
   @Test
@@ -126,13 +133,20 @@ class DispatchIT {
     Map<String, AttributeValue> item =
         dynamo
             .client()
-            .getItem(b -> b.tableName(TABLE).key(Map.of("id", AttributeValue.fromS(answer.get("idempotencyKey").asText()))))
+            .getItem(
+                b ->
+                    b.tableName(TABLE)
+                        .key(
+                            Map.of(
+                                "id", AttributeValue.fromS(answer.get("idempotencyKey").asText()))))
             .item();
     assertEquals("DISPATCHED", item.get("status").s());
     assertEquals("daily-report", item.get("batchTypeId").s());
     assertEquals("8f0c1c6e-0d5b-4bd6-9a43-2b2f8a1d4c11", item.get("traceId").s());
     assertEquals(START.toString(), item.get("createdAt").s());
-    assertEquals(Long.toString(START.plus(Duration.ofHours(24)).getEpochSecond()), item.get("expiresAt").n());
+    assertEquals(
+        Long.toString(START.plus(Duration.ofHours(24)).getEpochSecond()),
+        item.get("expiresAt").n());
     assertEquals(
         List.of(answer.get("taskArns").get(0).asText()),
         item.get("taskArns").l().stream().map(AttributeValue::s).toList());
@@ -149,7 +163,9 @@ class DispatchIT {
     assertEquals("DUPLICATE", second.get("outcome").asText());
     assertEquals(first.get("taskArns"), second.get("taskArns"));
     assertEquals(first.get("idempotencyKey"), second.get("idempotencyKey"));
-    assertEquals(List.of("DISPATCHED", "DUPLICATE"), observer.summaries().stream().map(s -> s.outcome()).toList());
+    assertEquals(
+        List.of("DISPATCHED", "DUPLICATE"),
+        observer.summaries().stream().map(s -> s.outcome()).toList());
   }
 
   @Test
@@ -175,7 +191,8 @@ class DispatchIT {
     JsonNode again = process("scheduled-input-transformer.json");
 
     assertEquals("DISPATCHED", again.get("outcome").asText());
-    assertEquals(2, ecs.runTaskCount(), "an expired record (not yet deleted by TTL) counts as absent");
+    assertEquals(
+        2, ecs.runTaskCount(), "an expired record (not yet deleted by TTL) counts as absent");
   }
 
   @Test
@@ -188,7 +205,10 @@ class DispatchIT {
     assertFalse(failure.retryable());
     assertTrue(failure.getMessage().contains("daily-report"), failure.getMessage());
     assertTrue(failure.getMessage().contains("MISSING"), failure.getMessage());
-    assertEquals(0, dynamo.client().scan(b -> b.tableName(TABLE)).count(), "no record may block the redelivery");
+    assertEquals(
+        0,
+        dynamo.client().scan(b -> b.tableName(TABLE)).count(),
+        "no record may block the redelivery");
     assertEquals("FAILED", observer.last().outcome());
 
     JsonNode redelivered = process("monolith-put-events.json");
@@ -214,7 +234,8 @@ class DispatchIT {
     ((ObjectNode) changed.get("parameters")).put("format", "csv");
 
     RequestRejectedException rejected =
-        assertThrows(RequestRejectedException.class, () -> process(JSON.writeValueAsBytes(changed)));
+        assertThrows(
+            RequestRejectedException.class, () -> process(JSON.writeValueAsBytes(changed)));
 
     assertEquals("idempotencyKey", rejected.rejection().field());
     assertTrue(rejected.getMessage().contains("different request"), rejected.getMessage());
@@ -224,7 +245,8 @@ class DispatchIT {
   @Test
   void process_whenExplicitKeyReusedWithSameParameters_isDuplicate() throws Exception {
     process("direct-explicit-key.json");
-    ObjectNode sameButNewTrace = (ObjectNode) JSON.readTree(Fixtures.event("direct-explicit-key.json"));
+    ObjectNode sameButNewTrace =
+        (ObjectNode) JSON.readTree(Fixtures.event("direct-explicit-key.json"));
     sameButNewTrace.put("traceId", "second-delivery");
 
     JsonNode answer = process(JSON.writeValueAsBytes(sameButNewTrace));
@@ -249,7 +271,8 @@ class DispatchIT {
     }
     assertEquals(0, ecs.runTaskCount());
     assertEquals(0, dynamo.client().scan(b -> b.tableName(TABLE)).count());
-    assertEquals(6, observer.summaries().stream().filter(s -> s.outcome().equals("REJECTED")).count());
+    assertEquals(
+        6, observer.summaries().stream().filter(s -> s.outcome().equals("REJECTED")).count());
   }
 
   @Test
@@ -257,7 +280,8 @@ class DispatchIT {
     JsonNode answer = process("sqs-batch.json");
 
     assertEquals(
-        JSON.readTree("{\"batchItemFailures\":[{\"itemIdentifier\":\"9a8b7c6d-5e4f-4321-8fed-cba987654321\"}]}"),
+        JSON.readTree(
+            "{\"batchItemFailures\":[{\"itemIdentifier\":\"9a8b7c6d-5e4f-4321-8fed-cba987654321\"}]}"),
         answer);
     assertEquals(2, ecs.runTaskCount());
     JsonNode cleanup = ecs.runTaskRequests().get(1);
@@ -296,6 +320,7 @@ class DispatchIT {
 
   private static String sha256(String text) throws Exception {
     return HexFormat.of()
-        .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        .formatHex(
+            MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 }

@@ -35,7 +35,9 @@ class LocalRunnerIT {
   void run_whenReset_forgetsEarlierDispatches() throws Exception {
     run("events/scheduled-input-transformer.json");
     Output again =
-        run(new LocalRunner.Options(Path.of("events/scheduled-input-transformer.json"), null, state, true));
+        run(
+            new LocalRunner.Options(
+                Path.of("events/scheduled-input-transformer.json"), null, state, true));
 
     assertEquals("DISPATCHED", again.answer().get("outcome").asText());
   }

@@ -18,8 +18,8 @@ import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveSpecification;
-import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 import software.amazon.dynamodb.services.local.main.ServerRunner;
+import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 
 /** DynamoDB Local in this JVM, reached over real HTTP on a free loopback port. */
 public final class DynamoDbLocal implements AutoCloseable {
@@ -46,14 +46,16 @@ public final class DynamoDbLocal implements AutoCloseable {
     ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.eclipse.jetty"))
         .setLevel(ch.qos.logback.classic.Level.WARN);
     int port = freePort();
-    List<String> args = new ArrayList<>(List.of("-port", Integer.toString(port), "-disableTelemetry"));
+    List<String> args =
+        new ArrayList<>(List.of("-port", Integer.toString(port), "-disableTelemetry"));
     if (dbPath == null) {
       args.add("-inMemory");
     } else {
       args.addAll(List.of("-dbPath", dbPath, "-sharedDb"));
     }
     try {
-      DynamoDBProxyServer server = ServerRunner.createServerFromCommandLineArgs(args.toArray(String[]::new));
+      DynamoDBProxyServer server =
+          ServerRunner.createServerFromCommandLineArgs(args.toArray(String[]::new));
       server.start();
       return new DynamoDbLocal(server, port);
     } catch (Exception e) {
@@ -94,7 +96,10 @@ public final class DynamoDbLocal implements AutoCloseable {
                           .attributeType(ScalarAttributeType.S)
                           .build())
                   .keySchema(
-                      KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build()));
+                      KeySchemaElement.builder()
+                          .attributeName("id")
+                          .keyType(KeyType.HASH)
+                          .build()));
       client.updateTimeToLive(
           b ->
               b.tableName(table)

@@ -44,7 +44,8 @@ public final class EcsStub implements AutoCloseable {
   private final RunTaskBehaviour behaviour = new RunTaskBehaviour();
 
   private EcsStub() {
-    server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").extensions(behaviour));
+    server =
+        new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").extensions(behaviour));
     server.start();
     server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200)));
   }
@@ -69,7 +70,8 @@ public final class EcsStub implements AutoCloseable {
             ClientOverrideConfiguration.builder()
                 .retryStrategy(
                     sdkRetries
-                        ? software.amazon.awssdk.awscore.retry.AwsRetryStrategy.standardRetryStrategy()
+                        ? software.amazon.awssdk.awscore.retry.AwsRetryStrategy
+                            .standardRetryStrategy()
                         : software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry())
                 .build())
         .build();
