@@ -227,9 +227,9 @@ public final class CatalogLoader {
     checkEnvName(traceIdEnv, path + ".traceIdEnv");
 
     Map<String, String> usedEnv = new LinkedHashMap<>();
-    usedEnv.put(traceIdEnv, "traceIdEnv");
     usedEnv.put(TaskLaunchFactory.ENV_BATCH_TYPE_ID, "batch-runner itself");
     usedEnv.put(TaskLaunchFactory.ENV_IDEMPOTENCY_KEY, "batch-runner itself");
+    claimEnv(usedEnv, traceIdEnv, path + ".traceIdEnv");
 
     Map<String, String> environmentEntries = new TreeMap<>();
     environmentEntries.putAll(stringMap(defaults.path("environment"), "defaults.environment"));

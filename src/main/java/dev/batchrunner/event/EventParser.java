@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.batchrunner.dispatch.BatchRequest;
 import dev.batchrunner.dispatch.DispatchOutcome.Rejected;
@@ -40,6 +41,8 @@ public final class EventParser {
   /** Characters ECS allows in a tag value, which is where the trace id goes. */
   private static final Pattern TRACE_ID = Pattern.compile("[A-Za-z0-9+\\-=._:/@]{1,128}");
 
+  private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
   private static final Map<String, String> REQUEST_FIELDS =
       Map.of(
           "batchtypeid", "batchTypeId",
@@ -60,6 +63,8 @@ public final class EventParser {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            // "1.50" must reach the task (and the key) as the publisher wrote it, not as "1.5".
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
     json.getFactory()
         .setStreamReadConstraints(
@@ -158,7 +163,7 @@ public final class EventParser {
             null,
             null,
             eventId,
-            SafeText.quote(field.getKey()),
+            plainOrQuoted(field.getKey()),
             "unknown field (allowed: batchTypeId, traceId, parameters, idempotencyKey)");
       }
       if (fields.put(canonical, field.getValue()) != null) {
@@ -250,7 +255,12 @@ public final class EventParser {
   }
 
   private static String parameterField(String name) {
-    return "parameters." + (name.matches("[A-Za-z0-9_.-]{1,64}") ? name : SafeText.quote(name));
+    return "parameters." + plainOrQuoted(name);
+  }
+
+  /** A field name as given when it is plain, else quoted and escaped (it is untrusted). */
+  private static String plainOrQuoted(String name) {
+    return PLAIN_NAME.matcher(name).matches() ? name : SafeText.quote(name);
   }
 
   private static String kind(JsonNode node) {
