@@ -27,9 +27,23 @@ public final class BatchDispatcher {
   private final IdempotencyStore store;
   private final TaskLauncher launcher;
   private final Clock clock;
+  private final java.util.function.Supplier<String> claimIds;
 
   public BatchDispatcher(
       BatchCatalog catalog, IdempotencyStore store, TaskLauncher launcher, Clock clock) {
+    this(catalog, store, launcher, clock, () -> java.util.UUID.randomUUID().toString());
+  }
+
+  /**
+   * @param claimIds where the random ids that mark a claim's owner come from
+   */
+  public BatchDispatcher(
+      BatchCatalog catalog,
+      IdempotencyStore store,
+      TaskLauncher launcher,
+      Clock clock,
+      java.util.function.Supplier<String> claimIds) {
+    this.claimIds = claimIds;
     this.catalog = catalog;
     this.store = store;
     this.launcher = launcher;
@@ -88,7 +102,8 @@ public final class BatchDispatcher {
             java.util.List.of(),
             now,
             now.plus(batch.idempotencyWindow()),
-            now.plus(hold).plus(IN_PROGRESS_MARGIN));
+            now.plus(hold).plus(IN_PROGRESS_MARGIN),
+            claimIds.get());
     Claim claim = store.claim(record, now);
     if (claim instanceof Claim.Existing existing) {
       return existing(request, key, existing.record());
@@ -101,7 +116,7 @@ public final class BatchDispatcher {
       // Nothing started: free the key so the redelivery (or a fixed catalog) can run it.
       RuntimeException releaseFailure = null;
       try {
-        store.release(key.id());
+        store.release(key.id(), record.claimId());
       } catch (RuntimeException r) {
         releaseFailure = r;
       }

@@ -15,6 +15,7 @@ import java.util.List;
  * @param createdAt when the record was first written
  * @param expiresAt when it stops counting (DynamoDB TTL, epoch seconds)
  * @param inProgressUntil when an IN_PROGRESS claim is considered abandoned
+ * @param claimId a random id of the invocation that holds the claim, so that only it releases it
  */
 public record IdempotencyRecord(
     String id,
@@ -25,7 +26,8 @@ public record IdempotencyRecord(
     List<String> taskArns,
     Instant createdAt,
     Instant expiresAt,
-    Instant inProgressUntil) {
+    Instant inProgressUntil,
+    String claimId) {
 
   public IdempotencyRecord {
     taskArns = taskArns == null ? List.of() : List.copyOf(taskArns);

@@ -15,6 +15,9 @@ public interface IdempotencyStore {
   /** Marks a claimed record DISPATCHED with the task ARNs. */
   void markDispatched(String id, List<String> taskArns, Instant now);
 
-  /** Deletes an IN_PROGRESS record after a failed launch, so a redelivery can run. */
-  void release(String id);
+  /**
+   * Deletes the IN_PROGRESS record this claim wrote, after a failed launch, so a redelivery can
+   * run; a record that another invocation has since taken over is left alone.
+   */
+  void release(String id, String claimId);
 }

@@ -95,7 +95,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
               .key(Map.of(KEY, string(id)))
               .updateExpression(
                   "SET #status = :dispatched, taskArns = :arns, dispatchedAt = :now"
-                      + " REMOVE inProgressUntil")
+                      + " REMOVE inProgressUntil, claimId")
               .conditionExpression("attribute_exists(#id)")
               .expressionAttributeNames(Map.of("#status", "status", "#id", KEY))
               .expressionAttributeValues(
@@ -119,16 +119,18 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
   }
 
   @Override
-  public void release(String id) {
+  public void release(String id, String claimId) {
     try {
       dynamo.deleteItem(
           DeleteItemRequest.builder()
               .tableName(table)
               .key(Map.of(KEY, string(id)))
-              .conditionExpression("#status = :inProgress")
-              .expressionAttributeNames(Map.of("#status", "status"))
+              .conditionExpression("#status = :inProgress AND #claimId = :claimId")
+              .expressionAttributeNames(Map.of("#status", "status", "#claimId", "claimId"))
               .expressionAttributeValues(
-                  Map.of(":inProgress", string(IdempotencyRecord.Status.IN_PROGRESS.name())))
+                  Map.of(
+                      ":inProgress", string(IdempotencyRecord.Status.IN_PROGRESS.name()),
+                      ":claimId", string(claimId)))
               .build());
     } catch (ConditionalCheckFailedException e) {
       // Already gone or taken over and finished by another writer: nothing of ours to release.
@@ -177,6 +179,9 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     if (r.inProgressUntil() != null) {
       item.put("inProgressUntil", number(r.inProgressUntil().toEpochMilli()));
     }
+    if (r.claimId() != null) {
+      item.put("claimId", string(r.claimId()));
+    }
     return item;
   }
 
@@ -196,7 +201,8 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
             : arns.l().stream().map(AttributeValue::s).toList(),
         created == null ? null : Instant.parse(created.s()),
         expires == null ? null : Instant.ofEpochSecond(Long.parseLong(expires.n())),
-        until == null ? null : Instant.ofEpochMilli(Long.parseLong(until.n())));
+        until == null ? null : Instant.ofEpochMilli(Long.parseLong(until.n())),
+        text(item, "claimId"));
   }
 
   private static String text(Map<String, AttributeValue> item, String name) {

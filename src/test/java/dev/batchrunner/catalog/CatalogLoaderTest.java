@@ -287,7 +287,8 @@ class CatalogLoaderTest {
     ObjectNode root = base();
     param(root, "q").put("env", "TRACE_ID");
 
-    assertProblem(root, "batches.b.parameters.q.env: TRACE_ID is already set by batches.b.traceIdEnv");
+    assertProblem(
+        root, "batches.b.parameters.q.env: TRACE_ID is already set by batches.b.traceIdEnv");
   }
 
   @Test

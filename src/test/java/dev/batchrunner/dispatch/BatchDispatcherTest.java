@@ -311,7 +311,7 @@ class BatchDispatcherTest {
     assertEquals(id, duplicate.idempotencyKey());
     verifyNoInteractions(launcher);
     verify(store, never()).markDispatched(anyString(), any(), any());
-    verify(store, never()).release(anyString());
+    verify(store, never()).release(anyString(), anyString());
   }
 
   @Test
@@ -334,7 +334,7 @@ class BatchDispatcherTest {
     assertEquals("IN_PROGRESS", e.reason());
     assertTrue(e.getMessage().contains("first-trace"), e.getMessage());
     verifyNoInteractions(launcher);
-    verify(store, never()).release(anyString());
+    verify(store, never()).release(anyString(), anyString());
   }
 
   @Test
@@ -410,7 +410,7 @@ class BatchDispatcherTest {
     InOrder order = inOrder(store, launcher);
     order.verify(store).claim(any(), eq(NOW));
     order.verify(launcher).launch(any());
-    order.verify(store).release(dispatcher.idempotencyId(request));
+    order.verify(store).release(eq(dispatcher.idempotencyId(request)), anyString());
     verify(store, never()).markDispatched(anyString(), any(), any());
   }
 
@@ -427,7 +427,7 @@ class BatchDispatcherTest {
     assertFalse(e.retryable());
     assertEquals("ECS_PERMANENT", e.reason());
     assertTrue(e.getMessage().contains("task definition daily-report"), e.getMessage());
-    verify(store).release(dispatcher.idempotencyId(request));
+    verify(store).release(eq(dispatcher.idempotencyId(request)), anyString());
   }
 
   @Test
@@ -435,7 +435,7 @@ class BatchDispatcherTest {
     when(store.claim(any(), any())).thenReturn(new Claim.Acquired());
     when(launcher.launch(any())).thenThrow(new TaskLaunchException("boom", true, null));
     IllegalStateException releaseFailure = new IllegalStateException("dynamodb down");
-    doThrow(releaseFailure).when(store).release(anyString());
+    doThrow(releaseFailure).when(store).release(anyString(), anyString());
 
     DispatchFailedException e =
         assertThrows(
@@ -522,7 +522,8 @@ class BatchDispatcherTest {
         status == IdempotencyRecord.Status.DISPATCHED ? List.of(TASK_ARN) : List.of(),
         NOW.minusSeconds(60),
         NOW.plus(Duration.ofHours(23)),
-        NOW.plusSeconds(60));
+        NOW.plusSeconds(60),
+        "claim-of-another-invocation");
   }
 
   private static BatchRequest request(String batchTypeId, Map<String, String> parameters) {
