@@ -13,6 +13,8 @@ import dev.batchrunner.ecs.EcsTaskLauncher;
 import dev.batchrunner.event.EventProcessor;
 import dev.batchrunner.idempotency.DynamoDbIdempotencyStore;
 import dev.batchrunner.testing.DynamoDbLocal;
+import dev.batchrunner.testing.MotoEcsFixture;
+import dev.batchrunner.testing.MotoServer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -30,7 +32,9 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ecs.EcsClient;
+import software.amazon.awssdk.services.ecs.model.Task;
 
 /**
  * README's "run it locally" command: dispatches one {@code events/} file end to end with no AWS
@@ -61,9 +65,11 @@ public final class LocalRunner {
     Options options = Options.parse(args);
     if (options == null) {
       System.err.println(
-          "usage: LocalRunner EVENT.json [--ecs-endpoint URL] [--state DIR] [--reset]\n"
+          "usage: LocalRunner EVENT.json [--moto | --ecs-endpoint URL] [--state DIR] [--reset]\n"
               + "  EVENT.json      an events/ file (EventBridge envelope, bare request or SQS batch)\n"
-              + "  --ecs-endpoint  send RunTask to this endpoint (e.g. moto) instead of a dry run\n"
+              + "  --moto          start moto's server, provision cluster, task definitions and\n"
+              + "                  network in it, send the RunTask there and read the task back\n"
+              + "  --ecs-endpoint  send RunTask to this endpoint instead of a dry run\n"
               + "  --state DIR     where DynamoDB Local keeps its data (default .local)\n"
               + "  --reset         forget earlier dispatches first");
       throw new LocalRunException("bad arguments");
@@ -84,15 +90,37 @@ public final class LocalRunner {
     Files.createDirectories(dbDir);
     Map<String, String> env = new HashMap<>(LOCAL_DEFAULTS);
     env.putAll(System.getenv());
+    if (options.moto()) {
+      if (!MotoServer.available()) {
+        out.println("--moto needs moto's server: pip install 'moto[server]'");
+        return 1;
+      }
+      try (MotoServer moto = MotoServer.start();
+          EcsClient ecs = moto.configure(EcsClient.builder()).build();
+          Ec2Client ec2 = moto.configure(Ec2Client.builder()).build()) {
+        BatchCatalog draft = CatalogLoader.fromEnvironment(env);
+        env.putAll(MotoEcsFixture.provision(ecs, ec2, MotoEcsFixture.containersByFamily(draft)));
+        out.println("moto: " + moto.endpoint() + ", cluster " + env.get("CLUSTER_ARN"));
+        int code = run(event, dbDir, env, new EcsTaskLauncher(ecs), out);
+        printTasks(ecs, env.get("CLUSTER_ARN"), out);
+        return code;
+      }
+    }
+    TaskLauncher launcher =
+        options.ecsEndpoint() == null
+            ? new DryRunTaskLauncher(
+                DynamoDbLocal.REGION,
+                json -> out.println("RunTask request (dry run, not sent):\n" + pretty(json)))
+            : new EcsTaskLauncher(ecs(options.ecsEndpoint()));
+    return run(event, dbDir, env, launcher, out);
+  }
+
+  private static int run(
+      byte[] event, Path dbDir, Map<String, String> env, TaskLauncher launcher, PrintStream out)
+      throws IOException {
     try (DynamoDbLocal dynamo = DynamoDbLocal.start(dbDir.toAbsolutePath().toString())) {
       dynamo.createIdempotencyTable(TABLE);
       BatchCatalog catalog = CatalogLoader.fromEnvironment(env);
-      TaskLauncher launcher =
-          options.ecsEndpoint() == null
-              ? new DryRunTaskLauncher(
-                  DynamoDbLocal.REGION,
-                  json -> out.println("RunTask request (dry run, not sent):\n" + pretty(json)))
-              : new EcsTaskLauncher(ecs(options.ecsEndpoint()));
       EventProcessor processor =
           Wiring.create(
               catalog,
@@ -113,6 +141,38 @@ public final class LocalRunner {
         out.println("Handler error:\n" + JSON.writeValueAsString(error));
         return 1;
       }
+    }
+  }
+
+  /** What moto now runs, as DescribeTasks reports it (the proof that RunTask was sent). */
+  private static void printTasks(EcsClient ecs, String cluster, PrintStream out) {
+    List<String> arns = ecs.listTasks(b -> b.cluster(cluster)).taskArns();
+    if (arns.isEmpty()) {
+      out.println("moto: no task was started");
+      return;
+    }
+    for (Task task : ecs.describeTasks(b -> b.cluster(cluster).tasks(arns)).tasks()) {
+      StringBuilder env = new StringBuilder();
+      task.overrides()
+          .containerOverrides()
+          .forEach(
+              c ->
+                  c.environment()
+                      .forEach(
+                          kv ->
+                              env.append("\n    ")
+                                  .append(kv.name())
+                                  .append('=')
+                                  .append(kv.value())));
+      out.println(
+          "moto task "
+              + task.taskArn()
+              + " ("
+              + task.lastStatus()
+              + ", startedBy "
+              + task.startedBy()
+              + "), environment:"
+              + env);
     }
   }
 
@@ -147,12 +207,17 @@ public final class LocalRunner {
   }
 
   /** Command-line options. */
-  record Options(Path event, URI ecsEndpoint, Path state, boolean reset) {
+  record Options(Path event, URI ecsEndpoint, Path state, boolean reset, boolean moto) {
+    Options(Path event, URI ecsEndpoint, Path state, boolean reset) {
+      this(event, ecsEndpoint, state, reset, false);
+    }
+
     static Options parse(String[] args) {
       Path event = null;
       URI endpoint = null;
       Path state = Path.of(".local");
       boolean reset = false;
+      boolean moto = false;
       List<String> rest = new ArrayList<>(List.of(args));
       for (int i = 0; i < rest.size(); i++) {
         String arg = rest.get(i);
@@ -170,6 +235,7 @@ public final class LocalRunner {
             state = Path.of(rest.get(i));
           }
           case "--reset" -> reset = true;
+          case "--moto" -> moto = true;
           default -> {
             if (arg.startsWith("--") || event != null) {
               return null;
@@ -178,7 +244,10 @@ public final class LocalRunner {
           }
         }
       }
-      return event == null ? null : new Options(event, endpoint, state, reset);
+      if (event == null || (moto && endpoint != null)) {
+        return null;
+      }
+      return new Options(event, endpoint, state, reset, moto);
     }
   }
 

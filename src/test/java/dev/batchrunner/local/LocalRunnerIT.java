@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchrunner.testing.MotoServer;
+import dev.batchrunner.testing.RequiredTool;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -53,9 +55,29 @@ class LocalRunnerIT {
   }
 
   @Test
+  void run_whenMoto_sendsRunTaskAndReadsTheTaskBack() throws Exception {
+    RequiredTool.require(MotoServer.available(), "--moto needs moto: pip install 'moto[server]'");
+
+    Output out =
+        run(
+            new LocalRunner.Options(
+                Path.of("events/monolith-put-events.json"), null, state, false, true));
+
+    assertEquals(0, out.code, out.text);
+    assertEquals(1, out.answer().get("taskArns").size(), out.text);
+    String arn = out.answer().get("taskArns").get(0).asText();
+    assertTrue(
+        out.text.contains("moto task " + arn + " (RUNNING, startedBy batch-runner)"), out.text);
+    assertTrue(out.text.contains("REPORT_DATE=2026-11-22"), out.text);
+  }
+
+  @Test
   void parse_whenNoEvent_isUsageError() {
     assertEquals(null, LocalRunner.Options.parse(new String[] {"--reset"}));
     assertEquals(null, LocalRunner.Options.parse(new String[] {"a.json", "--ecs-endpoint"}));
+    assertEquals(
+        null,
+        LocalRunner.Options.parse(new String[] {"a.json", "--moto", "--ecs-endpoint", "http://x"}));
   }
 
   private Output run(String event) throws Exception {
