@@ -27,11 +27,13 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.cloudwatchlogs.emf.environment.LambdaEnvironment;
@@ -65,7 +67,7 @@ public final class Wiring {
             .region(region)
             .credentialsProvider(credentials)
             .httpClient(http)
-            .overrideConfiguration(timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)))
+            .overrideConfiguration(DYNAMODB_CLIENT_CONFIG)
             .build();
     TaskLauncher launcher;
     if (Boolean.parseBoolean(env.getOrDefault(DRY_RUN_ENV, "false").trim())) {
@@ -82,7 +84,7 @@ public final class Wiring {
               .region(region)
               .credentialsProvider(credentials)
               .httpClient(http)
-              .overrideConfiguration(timeouts(Duration.ofSeconds(5), Duration.ofSeconds(12)))
+              .overrideConfiguration(ECS_CLIENT_CONFIG)
               .build();
       launcher = new EcsTaskLauncher(ecs);
     }
@@ -177,10 +179,41 @@ public final class Wiring {
     return endpoint == null ? builder : builder.endpointOverride(endpoint);
   }
 
-  private static ClientOverrideConfiguration timeouts(Duration attempt, Duration call) {
-    return ClientOverrideConfiguration.builder()
-        .apiCallAttemptTimeout(attempt)
-        .apiCallTimeout(call)
-        .build();
-  }
+  /**
+   * RunTask: up to 4 attempts on throttling, 5xx and I/O errors, with exponential backoff and full
+   * jitter, all inside 12 s. With the DynamoDB calls' 5 s each, a request fits the template's 30 s
+   * function timeout, so a failure is reported (and the claim released) before Lambda kills us.
+   */
+  public static final ClientOverrideConfiguration ECS_CLIENT_CONFIG =
+      ClientOverrideConfiguration.builder()
+          .retryStrategy(
+              AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                  .maxAttempts(4)
+                  .backoffStrategy(
+                      BackoffStrategy.exponentialDelay(
+                          Duration.ofMillis(100), Duration.ofSeconds(2)))
+                  .throttlingBackoffStrategy(
+                      BackoffStrategy.exponentialDelay(
+                          Duration.ofMillis(250), Duration.ofSeconds(3)))
+                  .build())
+          .apiCallAttemptTimeout(Duration.ofSeconds(5))
+          .apiCallTimeout(Duration.ofSeconds(12))
+          .build();
+
+  /** DynamoDB: the SDK's standard retries (throttling, 5xx), each call bounded to 5 s. */
+  public static final ClientOverrideConfiguration DYNAMODB_CLIENT_CONFIG =
+      ClientOverrideConfiguration.builder()
+          .retryStrategy(
+              AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                  .maxAttempts(4)
+                  .backoffStrategy(
+                      BackoffStrategy.exponentialDelay(
+                          Duration.ofMillis(25), Duration.ofMillis(500)))
+                  .throttlingBackoffStrategy(
+                      BackoffStrategy.exponentialDelay(
+                          Duration.ofMillis(100), Duration.ofSeconds(1)))
+                  .build())
+          .apiCallAttemptTimeout(Duration.ofSeconds(2))
+          .apiCallTimeout(Duration.ofSeconds(5))
+          .build();
 }

@@ -111,8 +111,30 @@ public final class EcsStub implements AutoCloseable {
     scriptNext(status, "{\"__type\":\"" + type + "\",\"message\":\"" + message + "\"}");
   }
 
-  /** Forgets requests, tokens and scripts. */
+  /** Delays every RunTask answer, so concurrent duplicates overlap with the first dispatch. */
+  public void delay(int millis) {
+    behaviour.delayMillis = millis;
+  }
+
+  /**
+   * Answers this share of RunTask calls (chosen by a seeded random) with a ThrottlingException, the
+   * way ECS does under its RunTask rate limit.
+   */
+  public void throttle(double share, long seed) {
+    behaviour.random = new java.util.Random(seed);
+    behaviour.throttleShare = share;
+  }
+
+  /** The number of RunTask calls answered with a throttling error. */
+  public int throttled() {
+    return behaviour.throttled.get();
+  }
+
+  /** Forgets requests, tokens, scripts, delay and throttling. */
   public void reset() {
+    behaviour.delayMillis = 0;
+    behaviour.throttleShare = 0;
+    behaviour.throttled.set(0);
     behaviour.requests.clear();
     behaviour.tokens.clear();
     behaviour.started.clear();
@@ -134,6 +156,11 @@ public final class EcsStub implements AutoCloseable {
     final Map<String, Started> tokens = new ConcurrentHashMap<>();
     final List<String> started = new CopyOnWriteArrayList<>();
     final Queue<Scripted> scripted = new ConcurrentLinkedQueue<>();
+    final java.util.concurrent.atomic.AtomicInteger throttled =
+        new java.util.concurrent.atomic.AtomicInteger();
+    volatile int delayMillis;
+    volatile double throttleShare;
+    volatile java.util.Random random = new java.util.Random(1);
 
     @Override
     public String getName() {
@@ -155,9 +182,28 @@ public final class EcsStub implements AutoCloseable {
       requests.add(request);
       Scripted script = scripted.poll();
       if (script != null) {
-        return json(script.status(), script.body());
+        return delayed(json(script.status(), script.body()));
       }
-      return runTask(request);
+      if (throttleShare > 0) {
+        boolean throttle;
+        synchronized (this) {
+          throttle = random.nextDouble() < throttleShare;
+        }
+        if (throttle) {
+          throttled.incrementAndGet();
+          return error(400, "ThrottlingException", "Rate exceeded");
+        }
+      }
+      return delayed(runTask(request));
+    }
+
+    private ResponseDefinition delayed(ResponseDefinition response) {
+      int delay = delayMillis;
+      return delay == 0
+          ? response
+          : com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder.like(response)
+              .withFixedDelay(delay)
+              .build();
     }
 
     private synchronized ResponseDefinition runTask(JsonNode request) {
