@@ -87,6 +87,11 @@ public final class EcsStub implements AutoCloseable {
     return behaviour.requests.size();
   }
 
+  /** The ARNs of the distinct tasks started, in order. */
+  public List<String> startedTaskArns() {
+    return List.copyOf(behaviour.started);
+  }
+
   /** The number of distinct tasks started (what ECS would bill). */
   public int tasksStarted() {
     return behaviour.started.size();
