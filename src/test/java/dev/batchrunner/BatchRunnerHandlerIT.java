@@ -108,6 +108,10 @@ class BatchRunnerHandlerIT {
             .findFirst()
             .orElseThrow(() -> new AssertionError(stdout));
     assertEquals("BatchRunner", metrics.at("/_aws/CloudWatchMetrics/0/Namespace").asText());
+    assertEquals(
+        JSON.readTree("[[\"BatchTypeId\"],[]]"),
+        metrics.at("/_aws/CloudWatchMetrics/0/Dimensions"),
+        "per batch type, and a total for the alarms");
     assertEquals("invoice-export", metrics.get("BatchTypeId").asText());
     assertEquals(1.0, metrics.get("Dispatched").asDouble());
   }

@@ -10,8 +10,8 @@ import software.amazon.cloudwatchlogs.emf.model.Unit;
 /**
  * Emits CloudWatch embedded-metric-format metrics per request: one of {@code Dispatched}, {@code
  * Duplicate}, {@code Rejected}, {@code Failed} (count 1) and {@code DispatchLatency}, by {@code
- * BatchTypeId}. Batch types the catalog does not know are counted under {@value #UNKNOWN}, so a
- * publisher cannot create metric dimensions at will.
+ * BatchTypeId} and in total (no dimension). Batch types the catalog does not know are counted under
+ * {@value #UNKNOWN}, so a publisher cannot create metric dimensions at will.
  */
 public final class EmfMetricsObserver implements RequestObserver {
   public static final String DEFAULT_NAMESPACE = "BatchRunner";
@@ -38,7 +38,8 @@ public final class EmfMetricsObserver implements RequestObserver {
       throw new IllegalStateException("invalid metrics namespace " + namespace, e);
     }
     String dimension = s.knownBatchType() ? s.batchTypeId() : UNKNOWN;
-    metrics.setDimensions(DimensionSet.of("BatchTypeId", dimension));
+    // Per batch type, and once more without dimensions: the stack's alarms watch the totals.
+    metrics.setDimensions(DimensionSet.of("BatchTypeId", dimension), new DimensionSet());
     metrics.putMetric(metricName(s.outcome()), 1, Unit.COUNT);
     metrics.putMetric("DispatchLatency", s.durationMillis(), Unit.MILLISECONDS);
     if (s.traceId() != null) {
