@@ -17,6 +17,7 @@ import dev.batchrunner.observability.RawJson;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -46,6 +47,24 @@ public final class Wiring {
   public static final String TABLE_ENV = "IDEMPOTENCY_TABLE";
   public static final String DRY_RUN_ENV = "DRY_RUN";
   public static final String METRICS_NAMESPACE_ENV = "METRICS_NAMESPACE";
+
+  /**
+   * Every environment variable the function reads besides the catalog's own placeholders and the
+   * credentials and region Lambda sets (TemplateContractTest checks the template against it).
+   */
+  public static final List<String> ENVIRONMENT_VARIABLES =
+      List.of(
+          TABLE_ENV,
+          CatalogLoader.CATALOG_ENV,
+          DRY_RUN_ENV,
+          METRICS_NAMESPACE_ENV,
+          "LOG_LEVEL",
+          "AWS_ENDPOINT_URL",
+          "AWS_ENDPOINT_URL_DYNAMODB",
+          "AWS_ENDPOINT_URL_ECS");
+
+  /** The ones the function cannot start without. */
+  public static final List<String> REQUIRED_ENVIRONMENT_VARIABLES = List.of(TABLE_ENV);
 
   private static final Logger LOG = LoggerFactory.getLogger(Wiring.class);
 

@@ -26,8 +26,13 @@ import software.amazon.awssdk.services.ecs.model.TaskOverride;
 
 /** Starts tasks with ECS RunTask and sorts ECS's answers into started, transient and permanent. */
 public final class EcsTaskLauncher implements TaskLauncher {
-  /** The AWS operations this adapter calls, for the IAM policy check. */
-  public static final List<String> OPERATIONS = List.of("ecs:RunTask", "ecs:TagResource");
+  /**
+   * The IAM actions this adapter's calls need: RunTask itself, TagResource for the tags it sets
+   * (authorised per RunTask), PassRole for the task definitions' task and execution roles. The
+   * template's policy must allow exactly these (TemplateContractTest).
+   */
+  public static final List<String> IAM_ACTIONS =
+      List.of("ecs:RunTask", "ecs:TagResource", "iam:PassRole");
 
   private final EcsClient ecs;
 

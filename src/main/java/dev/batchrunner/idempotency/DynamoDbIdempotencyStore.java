@@ -23,8 +23,11 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
  * a duplicate learns the first dispatch from the same call (ALL_OLD), with no extra read.
  */
 public final class DynamoDbIdempotencyStore implements IdempotencyStore {
-  /** The AWS operations this adapter calls, for the IAM policy check. */
-  public static final List<String> OPERATIONS =
+  /**
+   * The IAM actions this adapter's calls need (GetItem: only when a conditional write's answer
+   * lacks the old item). The template's policy must allow exactly these (TemplateContractTest).
+   */
+  public static final List<String> IAM_ACTIONS =
       List.of("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:GetItem");
 
   public static final String KEY = "id";
