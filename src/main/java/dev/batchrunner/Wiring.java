@@ -204,35 +204,36 @@ public final class Wiring {
    * function timeout, so a failure is reported (and the claim released) before Lambda kills us.
    */
   public static final ClientOverrideConfiguration ECS_CLIENT_CONFIG =
-      ClientOverrideConfiguration.builder()
-          .retryStrategy(
-              AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                  .maxAttempts(4)
-                  .backoffStrategy(
-                      BackoffStrategy.exponentialDelay(
-                          Duration.ofMillis(100), Duration.ofSeconds(2)))
-                  .throttlingBackoffStrategy(
-                      BackoffStrategy.exponentialDelay(
-                          Duration.ofMillis(250), Duration.ofSeconds(3)))
-                  .build())
-          .apiCallAttemptTimeout(Duration.ofSeconds(5))
-          .apiCallTimeout(Duration.ofSeconds(12))
-          .build();
+      clientConfig(
+          Duration.ofMillis(100), Duration.ofSeconds(2),
+          Duration.ofMillis(250), Duration.ofSeconds(3),
+          Duration.ofSeconds(5), Duration.ofSeconds(12));
 
-  /** DynamoDB: the SDK's standard retries (throttling, 5xx), each call bounded to 5 s. */
+  /** DynamoDB: the same retries with shorter backoff, each call bounded to 5 s. */
   public static final ClientOverrideConfiguration DYNAMODB_CLIENT_CONFIG =
-      ClientOverrideConfiguration.builder()
-          .retryStrategy(
-              AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                  .maxAttempts(4)
-                  .backoffStrategy(
-                      BackoffStrategy.exponentialDelay(
-                          Duration.ofMillis(25), Duration.ofMillis(500)))
-                  .throttlingBackoffStrategy(
-                      BackoffStrategy.exponentialDelay(
-                          Duration.ofMillis(100), Duration.ofSeconds(1)))
-                  .build())
-          .apiCallAttemptTimeout(Duration.ofSeconds(2))
-          .apiCallTimeout(Duration.ofSeconds(5))
-          .build();
+      clientConfig(
+          Duration.ofMillis(25), Duration.ofMillis(500),
+          Duration.ofMillis(100), Duration.ofSeconds(1),
+          Duration.ofSeconds(2), Duration.ofSeconds(5));
+
+  /** Standard retries, 4 attempts, full-jitter exponential backoff, bounded attempts and calls. */
+  private static ClientOverrideConfiguration clientConfig(
+      Duration backoffBase,
+      Duration backoffMax,
+      Duration throttlingBase,
+      Duration throttlingMax,
+      Duration attemptTimeout,
+      Duration callTimeout) {
+    return ClientOverrideConfiguration.builder()
+        .retryStrategy(
+            AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(4)
+                .backoffStrategy(BackoffStrategy.exponentialDelay(backoffBase, backoffMax))
+                .throttlingBackoffStrategy(
+                    BackoffStrategy.exponentialDelay(throttlingBase, throttlingMax))
+                .build())
+        .apiCallAttemptTimeout(attemptTimeout)
+        .apiCallTimeout(callTimeout)
+        .build();
+  }
 }

@@ -11,7 +11,7 @@ import dev.batchrunner.catalog.CatalogException;
 import dev.batchrunner.dispatch.DispatchFailedException;
 import dev.batchrunner.dispatch.RequestRejectedException;
 import dev.batchrunner.testing.DynamoDbLocal;
-import dev.batchrunner.testing.EcsStub;
+import dev.batchrunner.testing.EmulatorTest;
 import dev.batchrunner.testing.Fixtures;
 import dev.batchrunner.testing.TestContext;
 import java.io.ByteArrayInputStream;
@@ -24,8 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,25 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The handler as Lambda builds it (public constructor, configuration from environment variables
  * only), with the SDK's endpoint overrides pointing at DynamoDB Local and the ECS stub.
  */
-class BatchRunnerHandlerIT {
+class BatchRunnerHandlerIT extends EmulatorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static DynamoDbLocal dynamo;
-  private static EcsStub ecs;
   private static int tables;
 
   private Map<String, String> env;
-
-  @BeforeAll
-  static void startEmulators() {
-    dynamo = DynamoDbLocal.start();
-    ecs = EcsStub.start();
-  }
-
-  @AfterAll
-  static void stopEmulators() {
-    ecs.close();
-    dynamo.close();
-  }
 
   @BeforeEach
   void environment() {

@@ -7,8 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchrunner.dispatch.DispatchFailedException;
 import dev.batchrunner.event.EventProcessor;
-import dev.batchrunner.testing.DynamoDbLocal;
-import dev.batchrunner.testing.EcsStub;
+import dev.batchrunner.testing.EmulatorTest;
 import dev.batchrunner.testing.Processors;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +30,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -41,26 +39,16 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * Exactly 1,000 tasks, none lost, none doubled. The wall time and deliveries per second (with and
  * without throttling, side by side) go to {@code target/benchmarks/burst.txt} for BENCHMARKS.md.
  */
-class BurstIT {
+class BurstIT extends EmulatorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int DISTINCT = 1000;
   private static final int THREADS = 8;
   private static final int MAX_DELIVERIES = 30;
 
-  private static DynamoDbLocal dynamo;
-  private static EcsStub ecs;
   private static final List<String> FIGURES = new ArrayList<>();
 
-  @BeforeAll
-  static void startEmulators() {
-    dynamo = DynamoDbLocal.start();
-    ecs = EcsStub.start();
-  }
-
   @AfterAll
-  static void stopEmulators() throws Exception {
-    ecs.close();
-    dynamo.close();
+  static void writeFigures() throws Exception {
     Path out = Path.of("target", "benchmarks", "burst.txt");
     Files.createDirectories(out.getParent());
     Files.write(out, FIGURES);

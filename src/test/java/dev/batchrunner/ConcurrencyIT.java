@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.batchrunner.event.EventProcessor;
-import dev.batchrunner.testing.DynamoDbLocal;
-import dev.batchrunner.testing.EcsStub;
+import dev.batchrunner.testing.EmulatorTest;
 import dev.batchrunner.testing.Fixtures;
 import dev.batchrunner.testing.Processors;
 import dev.batchrunner.testing.StormWorker;
@@ -24,8 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,23 +31,9 @@ import org.junit.jupiter.api.Test;
  * two: exactly one RunTask; every other delivery ends DUPLICATE or with the retryable in-progress
  * error, and redelivering those ends DUPLICATE.
  */
-class ConcurrencyIT {
+class ConcurrencyIT extends EmulatorTest {
   private static final AtomicInteger TABLES = new AtomicInteger();
-  private static DynamoDbLocal dynamo;
-  private static EcsStub ecs;
   private String table;
-
-  @BeforeAll
-  static void startEmulators() {
-    dynamo = DynamoDbLocal.start();
-    ecs = EcsStub.start();
-  }
-
-  @AfterAll
-  static void stopEmulators() {
-    ecs.close();
-    dynamo.close();
-  }
 
   @BeforeEach
   void freshState() {

@@ -13,8 +13,7 @@ import dev.batchrunner.dispatch.DispatchFailedException;
 import dev.batchrunner.dispatch.IdempotencyRecord;
 import dev.batchrunner.dispatch.IdempotencyStore;
 import dev.batchrunner.event.EventProcessor;
-import dev.batchrunner.testing.DynamoDbLocal;
-import dev.batchrunner.testing.EcsStub;
+import dev.batchrunner.testing.EmulatorTest;
 import dev.batchrunner.testing.Fixtures;
 import dev.batchrunner.testing.MutableClock;
 import dev.batchrunner.testing.Processors;
@@ -29,8 +28,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -40,27 +37,13 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * until its hold passes, then one takes it over and calls RunTask again with the same clientToken,
  * and ECS answers with the task it already started. No second task.
  */
-class CrashRecoveryIT {
+class CrashRecoveryIT extends EmulatorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger TABLES = new AtomicInteger();
   private static final Instant START = Instant.parse("2026-11-23T02:00:00Z");
-  private static DynamoDbLocal dynamo;
-  private static EcsStub ecs;
 
   private final MutableClock clock = new MutableClock(START);
   private String table;
-
-  @BeforeAll
-  static void startEmulators() {
-    dynamo = DynamoDbLocal.start();
-    ecs = EcsStub.start();
-  }
-
-  @AfterAll
-  static void stopEmulators() {
-    ecs.close();
-    dynamo.close();
-  }
 
   @BeforeEach
   void freshState() {

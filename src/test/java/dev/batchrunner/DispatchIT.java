@@ -15,8 +15,7 @@ import dev.batchrunner.ecs.EcsTaskLauncher;
 import dev.batchrunner.event.EventProcessor;
 import dev.batchrunner.idempotency.DynamoDbIdempotencyStore;
 import dev.batchrunner.testing.CapturingObserver;
-import dev.batchrunner.testing.DynamoDbLocal;
-import dev.batchrunner.testing.EcsStub;
+import dev.batchrunner.testing.EmulatorTest;
 import dev.batchrunner.testing.Fixtures;
 import dev.batchrunner.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +26,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -37,31 +34,16 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * The whole dispatch path through the real AWS SDK over HTTP: DynamoDB Local for the records and a
  * WireMock server speaking ECS's JSON protocol for RunTask.
  */
-class DispatchIT {
+class DispatchIT extends EmulatorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger TABLES = new AtomicInteger();
   private static final Instant START = Instant.parse("2026-11-23T02:00:05Z");
-
-  private static DynamoDbLocal dynamo;
-  private static EcsStub ecs;
 
   private final MutableClock clock = new MutableClock(START);
   private final CapturingObserver observer = new CapturingObserver();
   private final AtomicInteger traceIds = new AtomicInteger();
   private final String TABLE = "idempotency-" + TABLES.incrementAndGet();
   private EventProcessor processor;
-
-  @BeforeAll
-  static void startEmulators() {
-    dynamo = DynamoDbLocal.start();
-    ecs = EcsStub.start();
-  }
-
-  @AfterAll
-  static void stopEmulators() {
-    ecs.close();
-    dynamo.close();
-  }
 
   @BeforeEach
   void freshState() {

@@ -16,7 +16,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.batchrunner.dispatch.DispatchFailedException;
 import dev.batchrunner.event.EventProcessor;
 import dev.batchrunner.testing.DynamoDbLocal;
-import dev.batchrunner.testing.EcsStub;
+import dev.batchrunner.testing.EmulatorTest;
 import dev.batchrunner.testing.Fixtures;
 import dev.batchrunner.testing.MutableClock;
 import dev.batchrunner.testing.Processors;
@@ -39,13 +39,10 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * the caller is told, how many RunTask calls were made, and what the record looks like after. No
  * path leaves a record that blocks every future retry; no launch happens without a record.
  */
-class FaultInjectionIT {
+class FaultInjectionIT extends EmulatorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger TABLES = new AtomicInteger();
   private static final String DYNAMO_TARGET = "DynamoDB_20120810.";
-
-  private static DynamoDbLocal dynamo;
-  private static EcsStub ecs;
 
   /** A WireMock proxy in front of DynamoDB Local that fails chosen operations. */
   private static WireMockServer dynamoFaults;
@@ -54,18 +51,14 @@ class FaultInjectionIT {
   private String table;
 
   @BeforeAll
-  static void startEmulators() {
-    dynamo = DynamoDbLocal.start();
-    ecs = EcsStub.start();
+  static void startFaultProxy() {
     dynamoFaults = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
     dynamoFaults.start();
   }
 
   @AfterAll
-  static void stopEmulators() {
+  static void stopFaultProxy() {
     dynamoFaults.stop();
-    ecs.close();
-    dynamo.close();
   }
 
   @BeforeEach
