@@ -50,6 +50,16 @@ final class ParameterResolver {
         return new Rejection(
             field(spec.name()), String.format("contains control character U+%04X", (int) c));
       }
+      if (Character.isHighSurrogate(c)
+          && i + 1 < value.length()
+          && Character.isLowSurrogate(value.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        // A JSON escape such as \ud800 alone: not text ECS or the task can carry.
+        return new Rejection(
+            field(spec.name()),
+            String.format("contains an unpaired surrogate U+%04X (not valid Unicode)", (int) c));
+      }
     }
     if (spec.maxLength() != null && value.length() > spec.maxLength()) {
       return new Rejection(

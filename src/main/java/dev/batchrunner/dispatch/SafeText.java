@@ -6,23 +6,31 @@ public final class SafeText {
 
   private SafeText() {}
 
-  /** {@code 'value'} with control characters escaped and long values cut. */
+  /**
+   * {@code 'value'} with control and format characters (bidi overrides, zero-width) and lone
+   * surrogates escaped, and cut so that the result stays short whatever the input.
+   */
   public static String quote(String value) {
     if (value == null) {
       return "null";
     }
     StringBuilder out = new StringBuilder("'");
-    int limit = Math.min(value.length(), MAX);
-    for (int i = 0; i < limit; i++) {
-      char c = value.charAt(i);
-      if (Character.isISOControl(c) || c == '\'' || c == '\\') {
-        out.append(String.format("\\u%04x", (int) c));
+    int i = 0;
+    while (i < value.length() && out.length() <= MAX) {
+      int c = value.codePointAt(i);
+      if (Character.isISOControl(c)
+          || Character.getType(c) == Character.FORMAT
+          || Character.getType(c) == Character.SURROGATE
+          || c == '\''
+          || c == '\\') {
+        out.append(String.format("\\u%04x", c));
       } else {
-        out.append(c);
+        out.appendCodePoint(c);
       }
+      i += Character.charCount(c);
     }
     out.append('\'');
-    if (value.length() > MAX) {
+    if (i < value.length()) {
       out.append("… (").append(value.length()).append(" chars)");
     }
     return out.toString();

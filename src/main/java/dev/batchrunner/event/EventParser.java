@@ -38,6 +38,9 @@ public final class EventParser {
 
   public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 
+  /** A number parameter's exponent bound, so its plain text stays short. */
+  static final int MAX_NUMBER_SCALE = 1000;
+
   /** Characters ECS allows in a tag value, which is where the trace id goes. */
   private static final Pattern TRACE_ID = Pattern.compile("[A-Za-z0-9+\\-=._:/@]{1,128}");
 
@@ -73,14 +76,20 @@ public final class EventParser {
 
   /** Reads one invocation's payload. */
   public Invocation parse(byte[] payload) {
+    if (!isUtf8(payload)) {
+      // Jackson decodes overlong forms (C0 80 = NUL) and encoded surrogates (ED A0 80) leniently.
+      return new Invocation.Direct(invalid(null, null, null, "event", "not valid UTF-8"));
+    }
     JsonNode root;
     try {
       root = readTree(payload);
     } catch (BadJson e) {
       return new Invocation.Direct(invalid(null, null, null, "event", e.getMessage()));
     }
+    // Lambda's SQS event has exactly one field; a request that carries "Records" among others is
+    // a request with an unknown field, not a batch to answer with an empty failure list.
     JsonNode records = root == null ? null : root.get("Records");
-    if (records != null && records.isArray()) {
+    if (records != null && records.isArray() && root.size() == 1) {
       return sqs(records);
     }
     if (payload.length > MAX_REQUEST_BYTES) {
@@ -91,11 +100,18 @@ public final class EventParser {
 
   private Invocation sqs(JsonNode records) {
     List<Invocation.SqsMessage> messages = new ArrayList<>();
-    for (JsonNode record : records) {
+    for (int i = 0; i < records.size(); i++) {
+      JsonNode record = records.get(i);
       JsonNode id = record.get("messageId");
       if (id == null || !id.isTextual()) {
         // Without an id the failure cannot be reported per record: fail the whole batch loudly.
-        throw new IllegalArgumentException("SQS record without a messageId: not an SQS event");
+        return new Invocation.Direct(
+            invalid(
+                null,
+                null,
+                null,
+                "Records[" + i + "].messageId",
+                "required: every SQS record has one (not an SQS event?)"));
       }
       String messageId = id.textValue();
       JsonNode body = record.get("body");
@@ -129,14 +145,15 @@ public final class EventParser {
       String eventId = idNode != null && idNode.isTextual() ? idNode.textValue() : messageId;
       JsonNode detail = root.get("detail");
       if (detail == null || detail.isNull() || (detail.isObject() && detail.isEmpty())) {
-        String detailType = root.path("detail-type").asText("");
+        JsonNode typeNode = root.path("detail-type");
+        String detailType = typeNode.isTextual() ? SafeText.quote(typeNode.textValue()) : "";
         return invalid(
             null,
             null,
             eventId,
             "detail",
             "empty"
-                + (detailType.isEmpty() ? "" : " in a '" + detailType + "' event")
+                + (detailType.isEmpty() ? "" : " in a " + detailType + " event")
                 + ": give the rule an Input or InputTransformer that names the batch,"
                 + " e.g. {\"batchTypeId\":\"daily-report\",\"parameters\":{...}}");
       }
@@ -157,7 +174,7 @@ public final class EventParser {
     Map<String, JsonNode> fields = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
-      String canonical = REQUEST_FIELDS.get(field.getKey().toLowerCase(Locale.ROOT));
+      String canonical = REQUEST_FIELDS.get(asciiLowerCase(field.getKey()));
       if (canonical == null) {
         return invalid(
             null,
@@ -234,7 +251,17 @@ public final class EventParser {
         } else if (value.isIntegralNumber()) {
           text = value.bigIntegerValue().toString();
         } else if (value.isNumber()) {
-          text = value.decimalValue().toPlainString();
+          java.math.BigDecimal number = value.decimalValue();
+          // 1e999999999 written out is a billion characters: refuse it before building it.
+          if (Math.abs((long) number.scale()) > MAX_NUMBER_SCALE) {
+            return invalid(
+                batchTypeId,
+                traceId,
+                eventId,
+                parameterField(p.getKey()),
+                "number out of range (more than " + MAX_NUMBER_SCALE + " digits written out)");
+          }
+          text = number.toPlainString();
         } else if (value.isBoolean()) {
           text = Boolean.toString(value.booleanValue());
         } else if (value.isNull()) {
@@ -284,11 +311,45 @@ public final class EventParser {
         new Rejected(batchTypeId, traceId, new Rejection(field, reason)), eventId);
   }
 
+  /**
+   * Field names ignore ASCII case only: {@code toLowerCase} would also fold other scripts' letters
+   * (the Kelvin sign U+212A becomes 'k') into ours.
+   */
+  private static String asciiLowerCase(String name) {
+    StringBuilder out = new StringBuilder(name.length());
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      out.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+    }
+    return out.toString();
+  }
+
+  private static boolean isUtf8(byte[] bytes) {
+    try {
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return false;
+    }
+  }
+
   private JsonNode readTree(byte[] bytes) {
     try {
       return json.readTree(bytes);
     } catch (StreamConstraintsException e) {
-      throw new BadJson("nested deeper than " + MAX_NESTING_DEPTH + " levels");
+      String limit = String.valueOf(e.getOriginalMessage());
+      throw new BadJson(
+          limit.contains("nesting depth")
+              ? "nested deeper than " + MAX_NESTING_DEPTH + " levels"
+              : "over a parser limit: " + SafeText.quote(limit));
+    } catch (NumberFormatException e) {
+      // Jackson throws it, unwrapped, for a float whose exponent BigDecimal cannot hold
+      // (1e-2147483648).
+      throw new BadJson("a number is out of range: " + SafeText.quote(e.getMessage()));
     } catch (JsonProcessingException e) {
       throw new BadJson("not valid JSON: " + SafeText.quote(e.getOriginalMessage()));
     } catch (IOException e) {

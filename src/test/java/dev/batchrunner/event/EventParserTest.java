@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.batchrunner.dispatch.BatchRequest;
@@ -415,11 +414,10 @@ class EventParserTest {
   }
 
   @Test
-  void parse_whenSqsRecordHasNoMessageId_throws() {
-    String sqs = "{\"Records\":[{\"body\":\"{}\"}]}";
+  void parse_whenSqsRecordHasNoMessageId_rejectsTheInvocationNamingTheRecord() {
+    Rejection rejection = rejection(parse("{\"Records\":[{\"body\":\"{}\"}]}"));
 
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(sqs));
-    assertTrue(e.getMessage().contains("messageId"), e.getMessage());
+    assertEquals("Records[0].messageId", rejection.field());
   }
 
   // --- helpers -------------------------------------------------------------------------------
