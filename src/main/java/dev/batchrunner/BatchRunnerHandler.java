@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.Map;
+import org.crac.Core;
 import org.slf4j.MDC;
 
 /**
@@ -16,19 +18,28 @@ import org.slf4j.MDC;
  */
 public final class BatchRunnerHandler implements RequestStreamHandler {
   private final EventProcessor processor;
+  // Held here: the CRaC context keeps only a weak reference to its resources.
+  private final SnapStartHooks snapStart;
 
   /** Used by the Lambda runtime. */
   public BatchRunnerHandler() {
-    this(Wiring.fromEnvironment(System.getenv()));
+    this(Wiring.assemble(System.getenv()));
   }
 
   /** Builds the function from the given environment variables instead of the process's. */
-  public BatchRunnerHandler(java.util.Map<String, String> environment) {
-    this(Wiring.fromEnvironment(environment));
+  public BatchRunnerHandler(Map<String, String> environment) {
+    this(Wiring.assemble(environment));
+  }
+
+  private BatchRunnerHandler(Wiring.Assembly assembly) {
+    this.processor = assembly.processor();
+    this.snapStart = new SnapStartHooks(assembly.prime(), assembly.ids());
+    Core.getGlobalContext().register(snapStart);
   }
 
   BatchRunnerHandler(EventProcessor processor) {
     this.processor = processor;
+    this.snapStart = null;
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.batchrunner.catalog.CatalogLoader;
 import dev.batchrunner.dispatch.BatchCatalog;
 import dev.batchrunner.dispatch.BatchDispatcher;
 import dev.batchrunner.dispatch.IdempotencyStore;
+import dev.batchrunner.dispatch.LaunchResult;
 import dev.batchrunner.dispatch.TaskLauncher;
 import dev.batchrunner.ecs.DryRunTaskLauncher;
 import dev.batchrunner.ecs.EcsTaskLauncher;
@@ -14,12 +15,12 @@ import dev.batchrunner.idempotency.DynamoDbIdempotencyStore;
 import dev.batchrunner.observability.EmfMetricsObserver;
 import dev.batchrunner.observability.LoggingRequestObserver;
 import dev.batchrunner.observability.RawJson;
+import dev.batchrunner.sdk.PrimableHttpClient;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +32,6 @@ import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
@@ -47,6 +47,7 @@ public final class Wiring {
   public static final String TABLE_ENV = "IDEMPOTENCY_TABLE";
   public static final String DRY_RUN_ENV = "DRY_RUN";
   public static final String METRICS_NAMESPACE_ENV = "METRICS_NAMESPACE";
+  public static final String PRIME_ENV = "PRIME_ON_INIT";
 
   /**
    * Every environment variable the function reads besides the catalog's own placeholders and the
@@ -58,6 +59,7 @@ public final class Wiring {
           CatalogLoader.CATALOG_ENV,
           DRY_RUN_ENV,
           METRICS_NAMESPACE_ENV,
+          PRIME_ENV,
           "LOG_LEVEL",
           "AWS_ENDPOINT_URL",
           "AWS_ENDPOINT_URL_DYNAMODB",
@@ -72,14 +74,33 @@ public final class Wiring {
 
   /** The processor the deployed function runs, with real AWS clients. */
   public static EventProcessor fromEnvironment(Map<String, String> env) {
+    return assemble(env).processor();
+  }
+
+  /**
+   * What the handler holds for the life of the execution environment.
+   *
+   * @param processor the request pipeline
+   * @param prime runs every request path once without network (see {@link Primer})
+   * @param ids the random ids source, reseeded after a SnapStart restore
+   */
+  record Assembly(EventProcessor processor, Runnable prime, RandomIds ids) {}
+
+  /**
+   * Builds the function from environment variables and, unless {@code PRIME_ON_INIT=false}, primes
+   * it.
+   */
+  static Assembly assemble(Map<String, String> env) {
     BatchCatalog catalog = CatalogLoader.fromEnvironment(env);
     String table = required(env, TABLE_ENV);
     Region region = region(env);
-    SdkHttpClient http =
-        UrlConnectionHttpClient.builder()
-            .connectionTimeout(Duration.ofSeconds(2))
-            .socketTimeout(Duration.ofSeconds(10))
-            .build();
+    PrimableHttpClient http =
+        new PrimableHttpClient(
+            UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(Duration.ofSeconds(10))
+                .build(),
+            Primer.ANSWERS);
     AwsCredentialsProvider credentials = credentials(env);
     DynamoDbClient dynamo =
         withEndpoint(DynamoDbClient.builder(), endpoint(env, "AWS_ENDPOINT_URL_DYNAMODB"))
@@ -89,7 +110,8 @@ public final class Wiring {
             .overrideConfiguration(DYNAMODB_CLIENT_CONFIG)
             .build();
     TaskLauncher launcher;
-    if (Boolean.parseBoolean(env.getOrDefault(DRY_RUN_ENV, "false").trim())) {
+    boolean dryRun = Boolean.parseBoolean(env.getOrDefault(DRY_RUN_ENV, "false").trim());
+    if (dryRun) {
       launcher =
           new DryRunTaskLauncher(
               region,
@@ -107,13 +129,28 @@ public final class Wiring {
               .build();
       launcher = new EcsTaskLauncher(ecs);
     }
-    return create(
-        catalog,
-        new DynamoDbIdempotencyStore(dynamo, table),
-        launcher,
-        Clock.systemUTC(),
-        () -> UUID.randomUUID().toString(),
-        defaultObserver(env));
+    RandomIds ids = new RandomIds();
+    DynamoDbIdempotencyStore store = new DynamoDbIdempotencyStore(dynamo, table);
+    EventProcessor processor =
+        new EventProcessor(
+            new EventParser(ids),
+            new BatchDispatcher(catalog, store, launcher, Clock.systemUTC(), ids),
+            defaultObserver(env));
+    // A dry run's launcher logs each request it builds: prime without it.
+    TaskLauncher primingLauncher = dryRun ? launch -> new LaunchResult(List.of(), true) : launcher;
+    Runnable prime =
+        () -> {
+          try {
+            Primer.prime(catalog, store, primingLauncher, List.of(http));
+          } catch (RuntimeException e) {
+            // Priming only saves time: a failure (e.g. no credentials yet) must not fail the start.
+            LOG.atWarn().setCause(e).log("priming skipped: {}", e.toString());
+          }
+        };
+    if (!"false".equalsIgnoreCase(env.getOrDefault(PRIME_ENV, "true").trim())) {
+      prime.run();
+    }
+    return new Assembly(processor, prime, ids);
   }
 
   /** The production observer: one JSON log line and EMF metrics per request. */

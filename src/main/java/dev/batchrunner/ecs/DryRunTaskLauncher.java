@@ -3,22 +3,12 @@ package dev.batchrunner.ecs;
 import dev.batchrunner.dispatch.LaunchResult;
 import dev.batchrunner.dispatch.TaskLaunch;
 import dev.batchrunner.dispatch.TaskLauncher;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.batchrunner.sdk.CannedHttpClient;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.AbortableInputStream;
-import software.amazon.awssdk.http.ExecutableHttpRequest;
-import software.amazon.awssdk.http.HttpExecuteRequest;
-import software.amazon.awssdk.http.HttpExecuteResponse;
-import software.amazon.awssdk.http.SdkHttpClient;
-import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ecs.EcsClient;
 
@@ -28,7 +18,8 @@ import software.amazon.awssdk.services.ecs.EcsClient;
  */
 public final class DryRunTaskLauncher implements TaskLauncher, AutoCloseable {
   private final EcsClient ecs;
-  private final CapturingHttpClient http = new CapturingHttpClient();
+  private final CannedHttpClient http =
+      new CannedHttpClient(target -> "{\"tasks\":[],\"failures\":[]}");
   private final Consumer<String> sink;
 
   /**
@@ -50,51 +41,12 @@ public final class DryRunTaskLauncher implements TaskLauncher, AutoCloseable {
   @Override
   public synchronized LaunchResult launch(TaskLaunch launch) {
     ecs.runTask(EcsTaskLauncher.toRequest(launch));
-    sink.accept(http.lastBody.get());
+    sink.accept(http.lastBody());
     return new LaunchResult(List.of(), true);
   }
 
   @Override
   public void close() {
     ecs.close();
-  }
-
-  /** Answers every call with an empty RunTask response and keeps the request body. */
-  private static final class CapturingHttpClient implements SdkHttpClient {
-    private static final byte[] EMPTY_RESPONSE =
-        "{\"tasks\":[],\"failures\":[]}".getBytes(StandardCharsets.UTF_8);
-    private final AtomicReference<String> lastBody = new AtomicReference<>();
-
-    @Override
-    public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
-      return new ExecutableHttpRequest() {
-        @Override
-        public HttpExecuteResponse call() {
-          try {
-            byte[] body =
-                request.contentStreamProvider().isPresent()
-                    ? request.contentStreamProvider().get().newStream().readAllBytes()
-                    : new byte[0];
-            lastBody.set(new String(body, StandardCharsets.UTF_8));
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-          return HttpExecuteResponse.builder()
-              .response(
-                  SdkHttpResponse.builder()
-                      .statusCode(200)
-                      .putHeader("Content-Type", "application/x-amz-json-1.1")
-                      .build())
-              .responseBody(AbortableInputStream.create(new ByteArrayInputStream(EMPTY_RESPONSE)))
-              .build();
-        }
-
-        @Override
-        public void abort() {}
-      };
-    }
-
-    @Override
-    public void close() {}
   }
 }
