@@ -215,6 +215,16 @@ class PackagedJarIT {
     assertFalse(LambdaProcess.runtimeClasspath().isEmpty());
   }
 
+  @Test
+  void shadedJar_whenPackaged_shipsTheTrimmedServiceMetadataProvider() throws Exception {
+    String entry = "software/amazon/awssdk/regions/GeneratedServiceMetadataProvider.class";
+    try (ZipFile jar = new ZipFile(SHADED_JAR.toFile())) {
+      byte[] shipped = jar.getInputStream(jar.getEntry(entry)).readAllBytes();
+      byte[] ours = java.nio.file.Files.readAllBytes(Path.of("target/classes").resolve(entry));
+      assertTrue(java.util.Arrays.equals(ours, shipped), "the jar ships the SDK's provider");
+    }
+  }
+
   private static Map<String, String> functionEnvironment() {
     Map<String, String> env = new HashMap<>(Fixtures.CATALOG_ENV);
     env.put("IDEMPOTENCY_TABLE", TABLE);

@@ -52,7 +52,9 @@ import java.util.jar.Manifest;
  * jvm-flags} ({@link LambdaProcess#LAMBDA_JVM_FLAGS}), {@code java-home} (this JVM's), {@code jar}
  * ({@code target/batch-runner.jar}), {@code out} ({@code target/benchmarks/cold-start.md}), {@code
  * layout} ({@code jar}: the jar on {@code -cp}; {@code task-root}: unpacked into the working
- * directory and loaded by the RIC's customer class loader, as Lambda loads from /var/task).
+ * directory and loaded by the RIC's customer class loader, as Lambda loads from /var/task), {@code
+ * function-env} (extra environment of the function, {@code K=V,K=V}, e.g. {@code
+ * PRIME_ON_INIT=false}).
  */
 public final class ColdStartBenchmark {
   private static final String HANDLER = "dev.batchrunner.BatchRunnerHandler::handleRequest";
@@ -196,6 +198,13 @@ public final class ColdStartBenchmark {
     env.put("AWS_SECRET_ACCESS_KEY", "local");
     env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint().toString());
     env.put("AWS_ENDPOINT_URL_ECS", ecs.endpoint().toString());
+    // --function-env=PRIME_ON_INIT=false,K=V: compare a variant of the function with the floor.
+    String extra = options.getOrDefault("function-env", "");
+    for (String pair : extra.split(",")) {
+      if (pair.contains("=")) {
+        env.put(pair.substring(0, pair.indexOf('=')).trim(), pair.substring(pair.indexOf('=') + 1));
+      }
+    }
     int runTasksBefore = ecs.runTaskCount();
     Sample sample =
         measure(
@@ -344,6 +353,9 @@ public final class ColdStartBenchmark {
         .append(javaHome)
         .append(")\n");
     md.append("- JVM flags: `").append(String.join(" ", jvmFlags)).append("`\n");
+    md.append("- Function environment besides the endpoints: `")
+        .append(options.getOrDefault("function-env", ""))
+        .append("`\n");
     md.append(
         taskRootLayout
             ? "- Layout: jars unpacked into a task root (the working directory), loaded by the"
