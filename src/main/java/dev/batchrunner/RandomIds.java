@@ -27,6 +27,11 @@ public final class RandomIds implements Supplier<String> {
     return new UUID(most, least).toString();
   }
 
+  /** The current source (for tests of the SnapStart hooks). */
+  SecureRandom source() {
+    return random;
+  }
+
   /** Starts a new random sequence, seeded from the operating system now. */
   public void reseed() {
     random = new SecureRandom();
