@@ -20,7 +20,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -43,13 +42,7 @@ class BatchRunnerHandlerIT extends EmulatorTest {
     ecs.reset();
     String table = "handler-" + (++tables);
     dynamo.createIdempotencyTable(table);
-    env = new HashMap<>(Fixtures.CATALOG_ENV);
-    env.put("IDEMPOTENCY_TABLE", table);
-    env.put("AWS_REGION", "eu-west-1");
-    env.put("AWS_ACCESS_KEY_ID", "local"); // DynamoDB Local keeps one database per access key
-    env.put("AWS_SECRET_ACCESS_KEY", "local");
-    env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint().toString());
-    env.put("AWS_ENDPOINT_URL_ECS", ecs.endpoint().toString());
+    env = Fixtures.functionEnvironment(table, dynamo.endpoint(), ecs.endpoint());
   }
 
   @Test

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -226,13 +225,8 @@ class PackagedJarIT {
   }
 
   private static Map<String, String> functionEnvironment() {
-    Map<String, String> env = new HashMap<>(Fixtures.CATALOG_ENV);
-    env.put("IDEMPOTENCY_TABLE", TABLE);
-    env.put("AWS_REGION", "eu-west-1");
-    env.put("AWS_ACCESS_KEY_ID", "local"); // DynamoDB Local keeps one database per access key
-    env.put("AWS_SECRET_ACCESS_KEY", "local");
-    env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint().toString());
-    env.put("AWS_ENDPOINT_URL_ECS", ecs.endpoint().toString());
+    Map<String, String> env =
+        Fixtures.functionEnvironment(TABLE, dynamo.endpoint(), ecs.endpoint());
     return env;
   }
 

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -191,13 +190,8 @@ public final class ColdStartBenchmark {
   }
 
   private Sample measureFunction(int round) throws Exception {
-    Map<String, String> env = new HashMap<>(Fixtures.CATALOG_ENV);
-    env.put("IDEMPOTENCY_TABLE", TABLE);
-    env.put("AWS_REGION", "eu-west-1");
-    env.put("AWS_ACCESS_KEY_ID", "local"); // DynamoDB Local keeps one database per access key
-    env.put("AWS_SECRET_ACCESS_KEY", "local");
-    env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint().toString());
-    env.put("AWS_ENDPOINT_URL_ECS", ecs.endpoint().toString());
+    Map<String, String> env =
+        Fixtures.functionEnvironment(TABLE, dynamo.endpoint(), ecs.endpoint());
     // --function-env=PRIME_ON_INIT=false,K=V: compare a variant of the function with the floor.
     String extra = options.getOrDefault("function-env", "");
     for (String pair : extra.split(",")) {

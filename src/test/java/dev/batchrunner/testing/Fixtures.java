@@ -18,6 +18,22 @@ public final class Fixtures {
 
   private Fixtures() {}
 
+  /**
+   * The environment the function reads, as Lambda would set it, pointed at local emulators (a
+   * mutable map: tests add to it).
+   */
+  public static Map<String, String> functionEnvironment(
+      String table, java.net.URI dynamoEndpoint, java.net.URI ecsEndpoint) {
+    Map<String, String> env = new java.util.HashMap<>(CATALOG_ENV);
+    env.put("IDEMPOTENCY_TABLE", table);
+    env.put("AWS_REGION", "eu-west-1");
+    env.put("AWS_ACCESS_KEY_ID", "local"); // DynamoDB Local keeps one database per access key
+    env.put("AWS_SECRET_ACCESS_KEY", "local");
+    env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamoEndpoint.toString());
+    env.put("AWS_ENDPOINT_URL_ECS", ecsEndpoint.toString());
+    return env;
+  }
+
   /** The bytes of {@code events/<name>}. */
   public static byte[] event(String name) {
     try {
