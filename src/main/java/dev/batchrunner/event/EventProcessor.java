@@ -21,6 +21,8 @@ import java.util.Map;
  * the observer, and writes the result (or, for a direct invocation, throws the failure).
  */
 public final class EventProcessor {
+  private static final Duration MIN_LEFT = Duration.ofMillis(1);
+
   private final EventParser parser;
   private final BatchDispatcher dispatcher;
   private final RequestObserver observer;
@@ -47,8 +49,7 @@ public final class EventProcessor {
       ObjectNode answer = json.createObjectNode();
       ArrayNode failures = answer.putArray("batchItemFailures");
       for (Invocation.SqsMessage message : batch.messages()) {
-        Duration left =
-            remaining.isZero() ? remaining : remaining.minusNanos(System.nanoTime() - start);
+        Duration left = left(remaining, start);
         try {
           DispatchOutcome outcome = handle(message.request(), message.messageId(), left);
           if (outcome instanceof Rejected) {
@@ -162,6 +163,18 @@ public final class EventProcessor {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise a JSON tree", e);
     }
+  }
+
+  /**
+   * What is left of the invocation for the next record: never zero or negative once a deadline is
+   * known, since the dispatcher reads those as "unknown" and would hold a claim for 15 minutes.
+   */
+  static Duration left(Duration remaining, long startNanos) {
+    if (remaining.isZero()) {
+      return remaining;
+    }
+    Duration left = remaining.minusNanos(System.nanoTime() - startNanos);
+    return left.compareTo(MIN_LEFT) < 0 ? MIN_LEFT : left;
   }
 
   private static long millisSince(long startNanos) {
