@@ -72,11 +72,6 @@ public final class Wiring {
 
   private Wiring() {}
 
-  /** The processor the deployed function runs, with real AWS clients. */
-  public static EventProcessor fromEnvironment(Map<String, String> env) {
-    return assemble(env).processor();
-  }
-
   /**
    * What the handler holds for the life of the execution environment.
    *
