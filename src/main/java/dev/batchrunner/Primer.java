@@ -27,12 +27,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.KeyValuePair;
-import software.amazon.cloudwatchlogs.emf.environment.Environment;
-import software.amazon.cloudwatchlogs.emf.model.MetricsContext;
-import software.amazon.cloudwatchlogs.emf.sinks.ISink;
 
 /**
  * Runs every per-request code path once, with no network call and no output: event parsing (all
@@ -140,7 +136,7 @@ final class Primer {
       event.addKeyValuePair(new KeyValuePair("parameters", Map.of("p", "v")));
       new JsonLineEncoder().encode(event);
     }
-    new EmfMetricsObserver(new Discarding(), "Priming")
+    new EmfMetricsObserver("Priming", line -> {}, Clock.systemUTC())
         .completed(
             new RequestSummary(
                 "priming",
@@ -156,50 +152,5 @@ final class Primer {
                 false,
                 Map.of("p", "v"),
                 false));
-  }
-
-  /** An EMF environment whose sink serialises the metrics and drops them. */
-  private static final class Discarding implements Environment {
-    @Override
-    public boolean probe() {
-      return true;
-    }
-
-    @Override
-    public String getName() {
-      return "priming";
-    }
-
-    @Override
-    public String getType() {
-      return "priming";
-    }
-
-    @Override
-    public String getLogGroupName() {
-      return "priming";
-    }
-
-    @Override
-    public void configureContext(MetricsContext context) {}
-
-    @Override
-    public ISink getSink() {
-      return new ISink() {
-        @Override
-        public void accept(MetricsContext context) {
-          try {
-            context.serialize();
-          } catch (Exception e) {
-            throw new IllegalStateException("EMF cannot serialise", e);
-          }
-        }
-
-        @Override
-        public CompletableFuture<Void> shutdown() {
-          return CompletableFuture.completedFuture(null);
-        }
-      };
-    }
   }
 }

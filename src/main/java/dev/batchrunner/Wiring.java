@@ -12,9 +12,9 @@ import dev.batchrunner.event.EventParser;
 import dev.batchrunner.event.EventProcessor;
 import dev.batchrunner.event.RequestObserver;
 import dev.batchrunner.idempotency.DynamoDbIdempotencyStore;
+import dev.batchrunner.json.RawJson;
 import dev.batchrunner.observability.EmfMetricsObserver;
 import dev.batchrunner.observability.LoggingRequestObserver;
-import dev.batchrunner.observability.RawJson;
 import dev.batchrunner.sdk.PrimableHttpClient;
 import java.net.URI;
 import java.time.Clock;
@@ -37,7 +37,6 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
-import software.amazon.cloudwatchlogs.emf.environment.LambdaEnvironment;
 
 /**
  * Builds the function's object graph once per execution environment, from environment variables
@@ -152,8 +151,7 @@ public final class Wiring {
   public static RequestObserver defaultObserver(Map<String, String> env) {
     String namespace =
         env.getOrDefault(METRICS_NAMESPACE_ENV, EmfMetricsObserver.DEFAULT_NAMESPACE);
-    return observers(
-        new LoggingRequestObserver(), new EmfMetricsObserver(new LambdaEnvironment(), namespace));
+    return observers(new LoggingRequestObserver(), EmfMetricsObserver.toStdout(namespace));
   }
 
   /**

@@ -1,9 +1,7 @@
 package dev.batchrunner.catalog;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.batchrunner.dispatch.BatchCatalog;
@@ -11,6 +9,7 @@ import dev.batchrunner.dispatch.BatchDefinition;
 import dev.batchrunner.dispatch.CapacityProviderItem;
 import dev.batchrunner.dispatch.ParameterSpec;
 import dev.batchrunner.dispatch.TaskLaunchFactory;
+import dev.batchrunner.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -73,8 +72,7 @@ public final class CatalogLoader {
   private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
   private static final Pattern COMMAND_PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private static final Json JSON = Json.reader(64);
 
   private final Map<String, String> environment;
   private final List<String> problems = new ArrayList<>();
@@ -124,7 +122,7 @@ public final class CatalogLoader {
   public static BatchCatalog parse(String source, byte[] json, Map<String, String> environment) {
     JsonNode root;
     try {
-      root = JSON.readTree(json);
+      root = JSON.read(json);
     } catch (JsonProcessingException e) {
       throw new CatalogException(source, List.of("not valid JSON: " + e.getOriginalMessage()));
     } catch (IOException e) {
@@ -149,7 +147,7 @@ public final class CatalogLoader {
     JsonNode defaults = root.path("defaults");
     if (!defaults.isMissingNode() && !defaults.isObject()) {
       problems.add("defaults: must be an object");
-      defaults = JSON.createObjectNode();
+      defaults = Json.NODES.objectNode();
     } else if (defaults.isObject()) {
       unknownFields(defaults, "defaults", DEFAULT_FIELDS);
       checkLaunchChoice(defaults, "defaults");

@@ -1,8 +1,7 @@
 package dev.batchrunner.dispatch;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchrunner.idempotency.IdempotencyKey;
+import dev.batchrunner.json.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +21,6 @@ public final class TaskLaunchFactory {
   public static final String ENV_IDEMPOTENCY_KEY = "IDEMPOTENCY_KEY";
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private TaskLaunchFactory() {}
 
@@ -92,10 +90,9 @@ public final class TaskLaunchFactory {
         .environment()
         .forEach((name, value) -> environment.add(Map.of("name", name, "value", value)));
     container.put("environment", environment);
-    try {
-      return JSON.writeValueAsString(Map.of("containerOverrides", List.of(container))).length();
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise strings", e);
-    }
+    return Json.writeText(
+            generator ->
+                Json.writeValue(generator, Map.of("containerOverrides", List.of(container))))
+        .length();
   }
 }

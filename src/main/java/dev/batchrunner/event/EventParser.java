@@ -1,18 +1,13 @@
 package dev.batchrunner.event;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.batchrunner.dispatch.BatchRequest;
 import dev.batchrunner.dispatch.DispatchOutcome.Rejected;
 import dev.batchrunner.dispatch.Rejection;
 import dev.batchrunner.dispatch.SafeText;
+import dev.batchrunner.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -53,7 +48,7 @@ public final class EventParser {
           "parameters", "parameters",
           "idempotencykey", "idempotencyKey");
 
-  private final ObjectMapper json;
+  private final Json json;
   private final Supplier<String> traceIds;
 
   /**
@@ -61,17 +56,7 @@ public final class EventParser {
    */
   public EventParser(Supplier<String> traceIds) {
     this.traceIds = traceIds;
-    this.json =
-        JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            // "1.50" must reach the task (and the key) as the publisher wrote it, not as "1.5".
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-            .build();
-    json.getFactory()
-        .setStreamReadConstraints(
-            StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
+    this.json = Json.reader(MAX_NESTING_DEPTH);
   }
 
   /** Reads one invocation's payload. */
@@ -339,7 +324,7 @@ public final class EventParser {
 
   private JsonNode readTree(byte[] bytes) {
     try {
-      return json.readTree(bytes);
+      return json.read(bytes);
     } catch (StreamConstraintsException e) {
       String limit = String.valueOf(e.getOriginalMessage());
       throw new BadJson(

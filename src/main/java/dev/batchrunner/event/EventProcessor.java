@@ -1,7 +1,5 @@
 package dev.batchrunner.event;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchrunner.dispatch.BatchDispatcher;
@@ -12,6 +10,7 @@ import dev.batchrunner.dispatch.DispatchOutcome.Dispatched;
 import dev.batchrunner.dispatch.DispatchOutcome.Duplicate;
 import dev.batchrunner.dispatch.DispatchOutcome.Rejected;
 import dev.batchrunner.dispatch.RequestRejectedException;
+import dev.batchrunner.json.Json;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,6 @@ public final class EventProcessor {
   private final EventParser parser;
   private final BatchDispatcher dispatcher;
   private final RequestObserver observer;
-  private final ObjectMapper json = new ObjectMapper();
 
   public EventProcessor(EventParser parser, BatchDispatcher dispatcher, RequestObserver observer) {
     this.parser = parser;
@@ -46,7 +44,7 @@ public final class EventProcessor {
     long start = System.nanoTime();
     Invocation invocation = parser.parse(payload);
     if (invocation instanceof Invocation.SqsBatch batch) {
-      ObjectNode answer = json.createObjectNode();
+      ObjectNode answer = Json.NODES.objectNode();
       ArrayNode failures = answer.putArray("batchItemFailures");
       for (Invocation.SqsMessage message : batch.messages()) {
         Duration left = left(remaining, start);
@@ -136,7 +134,7 @@ public final class EventProcessor {
   }
 
   private ObjectNode result(DispatchOutcome outcome) {
-    ObjectNode node = json.createObjectNode();
+    ObjectNode node = Json.NODES.objectNode();
     node.put("outcome", outcome.name());
     node.put("batchTypeId", outcome.batchTypeId());
     node.put("traceId", outcome.traceId());
@@ -157,12 +155,8 @@ public final class EventProcessor {
     return node;
   }
 
-  private byte[] write(ObjectNode node) {
-    try {
-      return json.writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise a JSON tree", e);
-    }
+  private static byte[] write(ObjectNode node) {
+    return Json.write(json -> Json.writeValue(json, node));
   }
 
   /**

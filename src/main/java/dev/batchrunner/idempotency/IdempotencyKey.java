@@ -1,14 +1,12 @@
 package dev.batchrunner.idempotency;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.batchrunner.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A request's idempotency key: SHA-256 of the canonical JSON of {@code {batchTypeId, parameters}}
@@ -21,10 +19,6 @@ import java.util.Map;
  *     explicit key
  */
 public record IdempotencyKey(String batchTypeId, String hash, String requestHash) {
-
-  // Jackson sorts map keys itself and writes no whitespace by default: the canonical form.
-  private static final ObjectMapper CANONICAL =
-      new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   /** The DynamoDB record id, {@code <batchTypeId>#<hash>}. */
   public String id() {
@@ -47,16 +41,16 @@ public record IdempotencyKey(String batchTypeId, String hash, String requestHash
     return new IdempotencyKey(batchTypeId, hash, requestHash);
   }
 
-  /** The canonical JSON bytes the request hash is taken of. */
+  /**
+   * The canonical JSON bytes the request hash is taken of: {@code
+   * {"batchTypeId":…,"parameters":{…}}}, keys in {@link String#compareTo} order (what Jackson's
+   * {@code ORDER_MAP_ENTRIES_BY_KEYS} does), no whitespace, written by Jackson's generator.
+   */
   public static byte[] canonicalJson(String batchTypeId, Map<String, String> parameters) {
-    Map<String, Object> request = new LinkedHashMap<>();
+    Map<String, Object> request = new TreeMap<>();
     request.put("batchTypeId", batchTypeId);
-    request.put("parameters", parameters);
-    try {
-      return CANONICAL.writeValueAsBytes(request);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise a map of strings", e);
-    }
+    request.put("parameters", new TreeMap<>(parameters));
+    return Json.write(json -> Json.writeValue(json, request));
   }
 
   static String sha256Hex(byte[] bytes) {

@@ -6,7 +6,7 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.encoder.EncoderBase;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchrunner.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,8 +20,7 @@ import org.slf4j.event.KeyValuePair;
  */
 public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
   private static final byte[] NONE = new byte[0];
-  private final ObjectMapper mapper = new ObjectMapper();
-  private final JsonFactory factory = mapper.getFactory();
+  private final JsonFactory factory = new JsonFactory();
 
   @Override
   public byte[] headerBytes() {
@@ -32,7 +31,6 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
   public byte[] encode(ILoggingEvent event) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(512);
     try (JsonGenerator json = factory.createGenerator(out)) {
-      json.setCodec(mapper);
       json.writeStartObject();
       json.writeStringField("timestamp", Instant.ofEpochMilli(event.getTimeStamp()).toString());
       json.writeStringField("level", event.getLevel().toString());
@@ -44,7 +42,7 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
       if (event.getKeyValuePairs() != null) {
         for (KeyValuePair pair : event.getKeyValuePairs()) {
           json.writeFieldName(pair.key);
-          json.writeObject(pair.value);
+          Json.writeValue(json, pair.value);
         }
       }
       IThrowableProxy error = event.getThrowableProxy();

@@ -30,7 +30,6 @@ public final class LogbackJsonConfigurator extends ContextAwareBase implements C
     root.addAppender(console);
     root.setLevel(level());
     context.getLogger("software.amazon.awssdk").setLevel(Level.WARN);
-    context.getLogger("software.amazon.cloudwatchlogs").setLevel(Level.WARN);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 
