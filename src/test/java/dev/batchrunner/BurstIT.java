@@ -23,7 +23,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -81,8 +82,11 @@ class BurstIT extends EmulatorTest {
       deliveries.add(request);
     }
     Collections.shuffle(deliveries, new Random(7));
-    ConcurrentLinkedQueue<Delivery> queue = new ConcurrentLinkedQueue<>();
-    deliveries.forEach(d -> queue.add(new Delivery(d, 1)));
+    // Redeliveries come back after a delay, as from Lambda's async retries or an SQS visibility
+    // timeout: an immediate retry would spin against a dispatch still in its RunTask backoff.
+    DelayQueue<Delivery> queue = new DelayQueue<>();
+    deliveries.forEach(d -> queue.add(new Delivery(d, 1, 0)));
+    AtomicInteger pending = new AtomicInteger(deliveries.size());
 
     Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
     AtomicInteger redeliveries = new AtomicInteger();
@@ -97,22 +101,29 @@ class BurstIT extends EmulatorTest {
       workers.add(
           pool.submit(
               () -> {
-                for (Delivery d = queue.poll(); d != null; d = queue.poll()) {
+                while (pending.get() > 0) {
+                  Delivery d = queue.poll(20, TimeUnit.MILLISECONDS);
+                  if (d == null) {
+                    continue;
+                  }
                   try {
                     JsonNode answer =
                         JSON.readTree(environment.process(d.payload, Duration.ofSeconds(30)));
                     outcomes
                         .computeIfAbsent(answer.get("outcome").asText(), k -> new AtomicInteger())
                         .incrementAndGet();
+                    pending.decrementAndGet();
                   } catch (DispatchFailedException e) {
                     outcomes
                         .computeIfAbsent("FAILED " + e.reason(), k -> new AtomicInteger())
                         .incrementAndGet();
                     if (e.retryable() && d.attempt < MAX_DELIVERIES) {
                       redeliveries.incrementAndGet();
-                      queue.add(new Delivery(d.payload, d.attempt + 1));
+                      long backoff = Math.min(2000, 50L << Math.min(d.attempt, 6));
+                      queue.add(new Delivery(d.payload, d.attempt + 1, backoff));
                     } else {
                       lost.incrementAndGet();
+                      pending.decrementAndGet();
                     }
                   }
                 }
@@ -188,7 +199,28 @@ class BurstIT extends EmulatorTest {
     return n == null ? 0 : n.get();
   }
 
-  private record Delivery(byte[] payload, int attempt) {}
+  /** One delivery of a request, due {@code delayMillis} after it was queued. */
+  private static final class Delivery implements Delayed {
+    final byte[] payload;
+    final int attempt;
+    private final long dueNanos;
+
+    Delivery(byte[] payload, int attempt, long delayMillis) {
+      this.payload = payload;
+      this.attempt = attempt;
+      this.dueNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
+    }
+
+    @Override
+    public long getDelay(TimeUnit unit) {
+      return unit.convert(dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public int compareTo(Delayed other) {
+      return Long.compare(getDelay(TimeUnit.NANOSECONDS), other.getDelay(TimeUnit.NANOSECONDS));
+    }
+  }
 
   private record Result(int dispatched, long wallMillis) {}
 }
