@@ -159,6 +159,29 @@ class BatchRunnerHandlerIT extends EmulatorTest {
   }
 
   @Test
+  void handleRequest_whenDryRun_masksSensitiveValuesInTheLoggedRequest() throws Exception {
+    env.put("DRY_RUN", "true");
+    BatchRunnerHandler handler = new BatchRunnerHandler(env);
+
+    String stdout =
+        captureStdout(() -> invoke(handler, Fixtures.event("direct-explicit-key.json")));
+
+    JsonNode dryRun =
+        jsonLines(stdout).stream()
+            .filter(l -> l.has("runTaskRequest"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(stdout));
+    assertTrue(
+        dryRun
+            .at("/runTaskRequest/overrides/containerOverrides/0/environment")
+            .toString()
+            .contains("{\"name\":\"ACCOUNT_NUMBER\",\"value\":\"****\"}"),
+        dryRun.toString());
+    assertFalse(stdout.contains("NL91ABNA0417164300"), "a sensitive value reached the log");
+    assertTrue(stdout.contains("C1234567"), "non-sensitive values stay readable");
+  }
+
+  @Test
   void handleRequest_whenDynamoDbUnreachable_failsClosedWithoutLaunching() {
     env.put("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:" + DynamoDbLocal.freePort());
     BatchRunnerHandler handler = new BatchRunnerHandler(env);

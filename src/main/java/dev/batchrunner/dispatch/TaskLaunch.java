@@ -21,6 +21,7 @@ import java.util.Map;
  * @param clientToken the 64-hex request hash, ECS's own idempotency token
  * @param startedBy the startedBy value
  * @param tags task tags, in the order they are sent
+ * @param sensitiveEnvironment the environment names whose values come from sensitive parameters
  */
 public record TaskLaunch(
     String batchTypeId,
@@ -37,7 +38,8 @@ public record TaskLaunch(
     List<String> command,
     String clientToken,
     String startedBy,
-    Map<String, String> tags) {
+    Map<String, String> tags,
+    java.util.Set<String> sensitiveEnvironment) {
 
   public TaskLaunch {
     capacityProviderStrategy = List.copyOf(capacityProviderStrategy);
@@ -46,5 +48,78 @@ public record TaskLaunch(
     environment = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(environment));
     command = command == null ? null : List.copyOf(command);
     tags = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tags));
+    sensitiveEnvironment = java.util.Set.copyOf(sensitiveEnvironment);
+  }
+
+  /** A launch without sensitive values. */
+  public TaskLaunch(
+      String batchTypeId,
+      String cluster,
+      String taskDefinition,
+      String launchType,
+      List<CapacityProviderItem> capacityProviderStrategy,
+      List<String> subnets,
+      List<String> securityGroups,
+      String assignPublicIp,
+      String platformVersion,
+      String containerName,
+      Map<String, String> environment,
+      List<String> command,
+      String clientToken,
+      String startedBy,
+      Map<String, String> tags) {
+    this(
+        batchTypeId,
+        cluster,
+        taskDefinition,
+        launchType,
+        capacityProviderStrategy,
+        subnets,
+        securityGroups,
+        assignPublicIp,
+        platformVersion,
+        containerName,
+        environment,
+        command,
+        clientToken,
+        startedBy,
+        tags,
+        java.util.Set.of());
+  }
+
+  /**
+   * The same launch with the values of sensitive parameters replaced by {@value
+   * BatchDispatcher#MASK}, for logs (a dry run's RunTask request). A sensitive value that also
+   * appears in the command is masked there too.
+   */
+  public TaskLaunch masked() {
+    if (sensitiveEnvironment.isEmpty()) {
+      return this;
+    }
+    Map<String, String> env = new java.util.LinkedHashMap<>(environment);
+    List<String> argv = command;
+    for (String name : sensitiveEnvironment) {
+      String value = env.put(name, BatchDispatcher.MASK);
+      if (argv != null && value != null && !value.isEmpty()) {
+        argv = argv.stream().map(a -> a.replace(value, BatchDispatcher.MASK)).toList();
+      }
+    }
+    return new TaskLaunch(
+        batchTypeId,
+        cluster,
+        taskDefinition,
+        launchType,
+        capacityProviderStrategy,
+        subnets,
+        securityGroups,
+        assignPublicIp,
+        platformVersion,
+        containerName,
+        env,
+        argv,
+        clientToken,
+        startedBy,
+        tags,
+        sensitiveEnvironment);
   }
 }

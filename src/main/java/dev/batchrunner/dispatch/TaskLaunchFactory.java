@@ -32,8 +32,13 @@ public final class TaskLaunchFactory {
     env.put(ENV_BATCH_TYPE_ID, batch.id());
     env.put(ENV_IDEMPOTENCY_KEY, key.id());
     env.putAll(batch.environment());
+    java.util.Set<String> sensitive = new java.util.HashSet<>();
     for (Map.Entry<String, String> p : parameters.entrySet()) {
-      env.put(batch.parameters().get(p.getKey()).env(), p.getValue());
+      ParameterSpec spec = batch.parameters().get(p.getKey());
+      env.put(spec.env(), p.getValue());
+      if (spec.sensitive()) {
+        sensitive.add(spec.env());
+      }
     }
     Map<String, String> tags = new LinkedHashMap<>();
     tags.put(TAG_BATCH_TYPE, batch.id());
@@ -53,7 +58,8 @@ public final class TaskLaunchFactory {
         command(batch.command(), parameters),
         key.hash(),
         STARTED_BY,
-        tags);
+        tags,
+        sensitive);
   }
 
   /** Substitutes {@code {param}} in each argv element; the catalog guarantees each is resolved. */

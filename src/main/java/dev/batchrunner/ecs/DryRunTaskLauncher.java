@@ -14,7 +14,8 @@ import software.amazon.awssdk.services.ecs.EcsClient;
 
 /**
  * DRY_RUN: builds the RunTask request through the real SDK marshaller and hands its exact JSON body
- * to a sink (the log, the local runner), without sending it anywhere.
+ * to a sink (the log, the local runner), without sending it anywhere. Values of parameters the
+ * catalog marks sensitive are masked in it.
  */
 public final class DryRunTaskLauncher implements TaskLauncher, AutoCloseable {
   private final EcsClient ecs;
@@ -40,7 +41,8 @@ public final class DryRunTaskLauncher implements TaskLauncher, AutoCloseable {
 
   @Override
   public synchronized LaunchResult launch(TaskLaunch launch) {
-    ecs.runTask(EcsTaskLauncher.toRequest(launch));
+    // The request as it would be sent, but logged: sensitive parameter values masked.
+    ecs.runTask(EcsTaskLauncher.toRequest(launch.masked()));
     sink.accept(http.lastBody());
     return new LaunchResult(List.of(), true);
   }
