@@ -51,42 +51,6 @@ public record TaskLaunch(
     sensitiveEnvironment = java.util.Set.copyOf(sensitiveEnvironment);
   }
 
-  /** A launch without sensitive values. */
-  public TaskLaunch(
-      String batchTypeId,
-      String cluster,
-      String taskDefinition,
-      String launchType,
-      List<CapacityProviderItem> capacityProviderStrategy,
-      List<String> subnets,
-      List<String> securityGroups,
-      String assignPublicIp,
-      String platformVersion,
-      String containerName,
-      Map<String, String> environment,
-      List<String> command,
-      String clientToken,
-      String startedBy,
-      Map<String, String> tags) {
-    this(
-        batchTypeId,
-        cluster,
-        taskDefinition,
-        launchType,
-        capacityProviderStrategy,
-        subnets,
-        securityGroups,
-        assignPublicIp,
-        platformVersion,
-        containerName,
-        environment,
-        command,
-        clientToken,
-        startedBy,
-        tags,
-        java.util.Set.of());
-  }
-
   /**
    * The same launch with the values of sensitive parameters replaced by {@value
    * BatchDispatcher#MASK}, for logs (a dry run's RunTask request). A sensitive value that also

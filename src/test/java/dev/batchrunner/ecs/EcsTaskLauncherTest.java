@@ -361,6 +361,7 @@ class EcsTaskLauncherTest {
         command,
         TOKEN,
         "batch-runner",
-        tags);
+        tags,
+        java.util.Set.of());
   }
 }
