@@ -53,6 +53,9 @@ public final class DynamoDbLocal implements AutoCloseable {
     } else {
       args.addAll(List.of("-dbPath", dbPath, "-sharedDb"));
     }
+    // DynamoDB Local prints its configuration banner on stdout: keep the runner's output clean.
+    java.io.PrintStream stdout = System.out;
+    System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
     try {
       DynamoDBProxyServer server =
           ServerRunner.createServerFromCommandLineArgs(args.toArray(String[]::new));
@@ -60,6 +63,8 @@ public final class DynamoDbLocal implements AutoCloseable {
       return new DynamoDbLocal(server, port);
     } catch (Exception e) {
       throw new IllegalStateException("DynamoDB Local did not start", e);
+    } finally {
+      System.setOut(stdout);
     }
   }
 
