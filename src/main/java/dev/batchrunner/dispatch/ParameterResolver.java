@@ -2,11 +2,9 @@ package dev.batchrunner.dispatch;
 
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /** Checks a request's parameters against its batch's declared contract and applies defaults. */
 final class ParameterResolver {
-  private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
   private ParameterResolver() {}
 
@@ -18,7 +16,7 @@ final class ParameterResolver {
             batch.parameters().isEmpty() ? "none" : String.join(", ", batch.parameters().keySet());
         return Resolution.rejected(
             new Rejection(
-                field(name),
+                SafeText.parameterField(name),
                 "not declared for batch type '" + batch.id() + "' (declared: " + declared + ")"));
       }
     }
@@ -27,7 +25,8 @@ final class ParameterResolver {
       String value = given.get(spec.name());
       if (value == null) {
         if (spec.required()) {
-          return Resolution.rejected(new Rejection(field(spec.name()), "required"));
+          return Resolution.rejected(
+              new Rejection(SafeText.parameterField(spec.name()), "required"));
         }
         if (spec.defaultValue() == null) {
           continue;
@@ -48,7 +47,8 @@ final class ParameterResolver {
       char c = value.charAt(i);
       if (Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r') {
         return new Rejection(
-            field(spec.name()), String.format("contains control character U+%04X", (int) c));
+            SafeText.parameterField(spec.name()),
+            String.format("contains control character U+%04X", (int) c));
       }
       if (Character.isHighSurrogate(c)
           && i + 1 < value.length()
@@ -57,25 +57,22 @@ final class ParameterResolver {
       } else if (Character.isSurrogate(c)) {
         // A JSON escape such as \ud800 alone: not text ECS or the task can carry.
         return new Rejection(
-            field(spec.name()),
+            SafeText.parameterField(spec.name()),
             String.format("contains an unpaired surrogate U+%04X (not valid Unicode)", (int) c));
       }
     }
     if (spec.maxLength() != null && value.length() > spec.maxLength()) {
       return new Rejection(
-          field(spec.name()),
+          SafeText.parameterField(spec.name()),
           "is " + value.length() + " characters, over its maxLength " + spec.maxLength());
     }
     if (spec.pattern() != null && !spec.pattern().matcher(value).matches()) {
       String shown = spec.sensitive() ? "value (sensitive, not shown)" : SafeText.quote(value);
       return new Rejection(
-          field(spec.name()), shown + " does not match pattern " + spec.pattern().pattern());
+          SafeText.parameterField(spec.name()),
+          shown + " does not match pattern " + spec.pattern().pattern());
     }
     return null;
-  }
-
-  static String field(String name) {
-    return "parameters." + (PLAIN_NAME.matcher(name).matches() ? name : SafeText.quote(name));
   }
 
   /** Resolved parameters, or the rejection. */

@@ -2,6 +2,8 @@ package dev.batchrunner.dispatch;
 
 /** Renders untrusted text for error messages and logs: quoted, escaped, short. */
 public final class SafeText {
+  private static final java.util.regex.Pattern PLAIN_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final int MAX = 80;
 
   private SafeText() {}
@@ -34,5 +36,15 @@ public final class SafeText {
       out.append("… (").append(value.length()).append(" chars)");
     }
     return out.toString();
+  }
+
+  /** A request field name as given when it is plain, else quoted and escaped (it is untrusted). */
+  public static String fieldName(String name) {
+    return PLAIN_NAME.matcher(name).matches() ? name : quote(name);
+  }
+
+  /** The field of a business parameter, e.g. {@code parameters.reportDate}. */
+  public static String parameterField(String name) {
+    return "parameters." + fieldName(name);
   }
 }

@@ -39,8 +39,6 @@ public final class EventParser {
   /** Characters ECS allows in a tag value, which is where the trace id goes. */
   private static final Pattern TRACE_ID = Pattern.compile("[A-Za-z0-9+\\-=._:/@]{1,128}");
 
-  private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-
   private static final Map<String, String> REQUEST_FIELDS =
       Map.of(
           "batchtypeid", "batchTypeId",
@@ -165,7 +163,7 @@ public final class EventParser {
             null,
             null,
             eventId,
-            plainOrQuoted(field.getKey()),
+            SafeText.fieldName(field.getKey()),
             "unknown field (allowed: batchTypeId, traceId, parameters, idempotencyKey)");
       }
       if (fields.put(canonical, field.getValue()) != null) {
@@ -243,7 +241,7 @@ public final class EventParser {
                 batchTypeId,
                 traceId,
                 eventId,
-                parameterField(p.getKey()),
+                SafeText.parameterField(p.getKey()),
                 "number out of range (more than " + MAX_NUMBER_SCALE + " digits written out)");
           }
           text = number.toPlainString();
@@ -256,7 +254,7 @@ public final class EventParser {
               batchTypeId,
               traceId,
               eventId,
-              parameterField(p.getKey()),
+              SafeText.parameterField(p.getKey()),
               "must be a string, number or boolean, got " + kind(value));
         }
         parameters.put(p.getKey(), text);
@@ -264,15 +262,6 @@ public final class EventParser {
     }
     return new ParsedRequest.Valid(
         new BatchRequest(batchTypeId, traceId, parameters, idempotencyKey, eventId));
-  }
-
-  private static String parameterField(String name) {
-    return "parameters." + plainOrQuoted(name);
-  }
-
-  /** A field name as given when it is plain, else quoted and escaped (it is untrusted). */
-  private static String plainOrQuoted(String name) {
-    return PLAIN_NAME.matcher(name).matches() ? name : SafeText.quote(name);
   }
 
   private static String kind(JsonNode node) {
