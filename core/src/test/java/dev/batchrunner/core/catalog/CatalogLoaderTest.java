@@ -1,0 +1,580 @@
+package dev.batchrunner.core.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchrunner.core.testing.Fixtures;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CatalogLoaderTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A small valid catalog that each test breaks in one place. */
+  private static final String BASE =
+      """
+      {
+        "defaults": {
+          "cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/batch",
+          "launchType": "FARGATE",
+          "subnets": ["subnet-1"],
+          "securityGroups": ["sg-1"],
+          "assignPublicIp": "DISABLED",
+          "idempotencyWindow": "PT24H",
+          "traceIdEnv": "TRACE_ID"
+        },
+        "batches": {
+          "b": {
+            "taskDefinition": "td",
+            "containerName": "app",
+            "parameters": {
+              "p": {"env": "P", "required": true, "pattern": "[a-z]+"},
+              "q": {"env": "Q"}
+            }
+          }
+        }
+      }
+      """;
+
+  // --- a catalog file and its placeholders -----------------------------------------------------
+
+  @Test
+  void fromEnvironment_whenCatalogFileAndItsVariablesSet_loadsEveryBatch() {
+    Map<String, String> env = new java.util.HashMap<>(Fixtures.CATALOG_ENV);
+    env.put("BATCH_CATALOG", Fixtures.catalogFile().toString());
+    BatchCatalog catalog = CatalogLoader.fromEnvironment(env);
+
+    assertEquals(
+        Set.of("daily-report", "invoice-export", "nightly-cleanup"), catalog.batchTypeIds());
+    BatchDefinition daily = catalog.find("daily-report").orElseThrow();
+    assertEquals("arn:aws:ecs:eu-west-1:123456789012:cluster/batch", daily.cluster());
+    assertEquals(List.of("subnet-0aaa1111", "subnet-0bbb2222"), daily.subnets());
+    assertEquals(List.of("sg-0ccc3333"), daily.securityGroups());
+    assertEquals(Map.of("OUTPUT_BUCKET", "acme-reports"), daily.environment());
+    assertEquals("FARGATE", daily.launchType());
+    assertEquals(Duration.ofHours(24), daily.idempotencyWindow());
+    assertEquals(
+        Duration.ofDays(7), catalog.find("invoice-export").orElseThrow().idempotencyWindow());
+    assertTrue(
+        catalog.find("invoice-export").orElseThrow().parameters().get("accountNumber").sensitive());
+    assertEquals(
+        List.of("report", "--date", "{reportDate}", "--tenant", "{tenant}"), daily.command());
+  }
+
+  @Test
+  void fromEnvironment_whenCatalogVariablesMissing_failsNamingEachVariable() {
+    Map<String, String> env = Map.of("BATCH_CATALOG", Fixtures.catalogFile().toString());
+    CatalogException e =
+        assertThrows(CatalogException.class, () -> CatalogLoader.fromEnvironment(env));
+
+    for (String variable :
+        List.of("CLUSTER_ARN", "SUBNET_IDS", "SECURITY_GROUP_IDS", "REPORT_BUCKET")) {
+      assertTrue(
+          e.problems().stream().anyMatch(p -> p.contains("environment variable " + variable)),
+          variable + " not named in " + e.problems());
+    }
+  }
+
+  @Test
+  void fromEnvironment_whenBatchCatalogNamesAFile_readsThatFile(@TempDir Path dir)
+      throws IOException {
+    Path file = dir.resolve("catalog.json");
+    Files.writeString(file, BASE);
+
+    BatchCatalog catalog = CatalogLoader.fromEnvironment(Map.of("BATCH_CATALOG", file.toString()));
+
+    assertEquals(Set.of("b"), catalog.batchTypeIds());
+  }
+
+  @Test
+  void fromEnvironment_whenBatchCatalogFileMissing_failsNamingIt(@TempDir Path dir) {
+    String missing = dir.resolve("nope.json").toString();
+
+    CatalogException e =
+        assertThrows(
+            CatalogException.class,
+            () -> CatalogLoader.fromEnvironment(Map.of("BATCH_CATALOG", missing)));
+
+    assertTrue(e.problems().get(0).contains(missing), e.problems().toString());
+  }
+
+  @Test
+  void parse_whenBaseCatalogValid_mergesDefaults() {
+    BatchDefinition b = load(base()).find("b").orElseThrow();
+
+    assertEquals("td", b.taskDefinition());
+    assertEquals("app", b.containerName());
+    assertEquals("TRACE_ID", b.traceIdEnv());
+    assertTrue(b.enabled());
+    ParameterSpec p = b.parameters().get("p");
+    assertTrue(p.required());
+    assertEquals("P", p.env());
+    assertFalse(b.parameters().get("q").required());
+  }
+
+  // --- unknown fields ------------------------------------------------------------------------
+
+  @Test
+  void parse_whenUnknownRootField_listsIt() {
+    ObjectNode root = base();
+    root.put("defualts", "typo");
+
+    assertProblem(root, "defualts: unknown field");
+  }
+
+  @Test
+  void parse_whenUnknownDefaultsField_listsItsPath() {
+    ObjectNode root = base();
+    defaults(root).put("taskRole", "x");
+
+    assertProblem(root, "defaults.taskRole: unknown field");
+  }
+
+  @Test
+  void parse_whenUnknownBatchField_listsItsPath() {
+    ObjectNode root = base();
+    batch(root).put("commnd", "x");
+
+    assertProblem(root, "batches.b.commnd: unknown field");
+  }
+
+  @Test
+  void parse_whenUnknownParameterField_listsItsPath() {
+    ObjectNode root = base();
+    param(root, "p").put("regex", "x");
+
+    assertProblem(root, "batches.b.parameters.p.regex: unknown field");
+  }
+
+  // --- required fields -----------------------------------------------------------------------
+
+  @Test
+  void parse_whenTaskDefinitionMissing_listsIt() {
+    ObjectNode root = base();
+    batch(root).remove("taskDefinition");
+
+    assertProblem(root, "batches.b.taskDefinition: required");
+  }
+
+  @Test
+  void parse_whenContainerNameMissing_listsIt() {
+    ObjectNode root = base();
+    batch(root).remove("containerName");
+
+    assertProblem(root, "batches.b.containerName: required");
+  }
+
+  @Test
+  void parse_whenClusterMissingHereAndInDefaults_listsIt() {
+    ObjectNode root = base();
+    defaults(root).remove("cluster");
+
+    assertProblem(root, "batches.b.cluster: required");
+  }
+
+  // --- values --------------------------------------------------------------------------------
+
+  @Test
+  void parse_whenPatternIsNotARegex_listsIt() {
+    ObjectNode root = base();
+    param(root, "p").put("pattern", "[a-z");
+
+    assertProblem(root, "batches.b.parameters.p.pattern: not a valid regular expression");
+  }
+
+  @Test
+  void parse_whenIdempotencyWindowNotIso8601_listsIt() {
+    ObjectNode root = base();
+    batch(root).put("idempotencyWindow", "24h");
+
+    assertProblem(root, "batches.b.idempotencyWindow: '24h' is not an ISO-8601 duration");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"PT0S", "-PT1H"})
+  void parse_whenIdempotencyWindowNotPositive_listsIt(String window) {
+    ObjectNode root = base();
+    batch(root).put("idempotencyWindow", window);
+
+    assertProblem(root, "batches.b.idempotencyWindow: must be positive");
+  }
+
+  @ParameterizedTest
+  @MethodSource("reservedNames")
+  void parse_whenParameterEnvReserved_listsIt(String name) {
+    ObjectNode root = base();
+    param(root, "q").put("env", name);
+
+    assertProblem(root, "batches.b.parameters.q.env: " + name + " is reserved");
+  }
+
+  @ParameterizedTest
+  @MethodSource("reservedNames")
+  void parse_whenEnvironmentEntryReserved_listsIt(String name) {
+    ObjectNode root = base();
+    batch(root).putObject("environment").put(name, "v");
+
+    assertProblem(root, "batches.b.environment." + name + ": " + name + " is reserved");
+  }
+
+  @ParameterizedTest
+  @MethodSource("reservedNames")
+  void parse_whenTraceIdEnvReserved_listsIt(String name) {
+    ObjectNode root = base();
+    defaults(root).put("traceIdEnv", name);
+
+    assertProblem(root, "batches.b.traceIdEnv: " + name + " is reserved");
+  }
+
+  @Test
+  void parse_whenReservedNameInDefaultsEnvironment_listsIt() {
+    ObjectNode root = base();
+    defaults(root).putObject("environment").put("LD_LIBRARY_PATH", "/tmp");
+
+    assertProblem(root, "batches.b.environment.LD_LIBRARY_PATH: LD_LIBRARY_PATH is reserved");
+  }
+
+  // --- env collisions ------------------------------------------------------------------------
+
+  @Test
+  void parse_whenTwoParametersShareAnEnvName_listsTheCollision() {
+    ObjectNode root = base();
+    param(root, "q").put("env", "P");
+
+    assertProblem(
+        root, "batches.b.parameters.q.env: P is already set by batches.b.parameters.p.env");
+  }
+
+  @Test
+  void parse_whenParameterEnvIsBatchTypeId_listsTheCollision() {
+    ObjectNode root = base();
+    param(root, "q").put("env", "BATCH_TYPE_ID");
+
+    assertProblem(root, "batches.b.parameters.q.env: BATCH_TYPE_ID is already set by batch-runner");
+  }
+
+  @Test
+  void parse_whenParameterEnvIsIdempotencyKey_listsTheCollision() {
+    ObjectNode root = base();
+    param(root, "q").put("env", "IDEMPOTENCY_KEY");
+
+    assertProblem(
+        root, "batches.b.parameters.q.env: IDEMPOTENCY_KEY is already set by batch-runner");
+  }
+
+  @Test
+  void parse_whenParameterEnvIsTheTraceIdEnv_listsTheCollision() {
+    ObjectNode root = base();
+    param(root, "q").put("env", "TRACE_ID");
+
+    assertProblem(
+        root, "batches.b.parameters.q.env: TRACE_ID is already set by batches.b.traceIdEnv");
+  }
+
+  @Test
+  void parse_whenEnvironmentEntryIsAParameterEnv_listsTheCollision() {
+    ObjectNode root = base();
+    batch(root).putObject("environment").put("Q", "fixed");
+
+    assertProblem(root, "batches.b.parameters.q.env: Q is already set by batches.b.environment.Q");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"BATCH_TYPE_ID", "IDEMPOTENCY_KEY"})
+  void parse_whenTraceIdEnvIsABuiltInName_listsTheCollision(String name) {
+    // Otherwise TaskLaunchFactory silently overwrites the trace id with the built-in value.
+    ObjectNode root = base();
+    defaults(root).put("traceIdEnv", name);
+
+    assertProblem(root, "batches.b.traceIdEnv: " + name + " is already set by batch-runner");
+  }
+
+  // --- placeholders --------------------------------------------------------------------------
+
+  @Test
+  void parse_whenPlaceholderVariableUnset_listsItsName() {
+    ObjectNode root = base();
+    defaults(root).put("cluster", "${MISSING_CLUSTER}");
+
+    assertProblem(
+        root, "defaults.cluster: ${MISSING_CLUSTER} has no environment variable MISSING_CLUSTER");
+  }
+
+  @Test
+  void parse_whenPlaceholderVariableSet_substitutesIt() {
+    ObjectNode root = base();
+    defaults(root).put("cluster", "arn:aws:ecs:eu-west-1:1:cluster/${CLUSTER}");
+
+    BatchDefinition b = load(root, Map.of("CLUSTER", "blue")).find("b").orElseThrow();
+
+    assertEquals("arn:aws:ecs:eu-west-1:1:cluster/blue", b.cluster());
+  }
+
+  @Test
+  void parse_whenSubnetPlaceholdersAreCommaSeparated_becomeLists() {
+    ObjectNode root = base();
+    defaults(root).put("subnets", "${SUBNET_IDS}");
+    defaults(root).put("securityGroups", "${SG_IDS}");
+
+    BatchDefinition b =
+        load(root, Map.of("SUBNET_IDS", " subnet-a, subnet-b,,subnet-c ", "SG_IDS", "sg-1,sg-2"))
+            .find("b")
+            .orElseThrow();
+
+    assertEquals(List.of("subnet-a", "subnet-b", "subnet-c"), b.subnets());
+    assertEquals(List.of("sg-1", "sg-2"), b.securityGroups());
+  }
+
+  // --- launch choice -------------------------------------------------------------------------
+
+  @Test
+  void parse_whenBatchHasLaunchTypeAndCapacityProviderStrategy_listsIt() {
+    ObjectNode root = base();
+    batch(root).put("launchType", "FARGATE");
+    strategy(batch(root), "FARGATE_SPOT");
+
+    assertProblem(root, "batches.b: give launchType or capacityProviderStrategy, not both");
+  }
+
+  @Test
+  void parse_whenDefaultsHaveLaunchTypeAndCapacityProviderStrategy_listsIt() {
+    ObjectNode root = base();
+    strategy(defaults(root), "FARGATE_SPOT");
+
+    assertProblem(root, "defaults: give launchType or capacityProviderStrategy, not both");
+  }
+
+  @Test
+  void parse_whenFargateWithoutSubnets_listsIt() {
+    ObjectNode root = base();
+    defaults(root).remove(List.of("subnets", "securityGroups", "assignPublicIp"));
+
+    assertProblem(root, "batches.b.subnets: FARGATE tasks need awsvpc subnets");
+  }
+
+  @Test
+  void parse_whenBatchGivesCapacityProviderStrategy_replacesDefaultsLaunchType() {
+    ObjectNode root = base();
+    strategy(batch(root), "FARGATE_SPOT");
+
+    BatchDefinition b = load(root).find("b").orElseThrow();
+
+    assertNull(b.launchType());
+    assertEquals(
+        List.of(new CapacityProviderItem("FARGATE_SPOT", 1, null)), b.capacityProviderStrategy());
+  }
+
+  @Test
+  void parse_whenBatchGivesLaunchType_replacesDefaultsCapacityProviderStrategy() {
+    ObjectNode root = base();
+    defaults(root).remove("launchType");
+    strategy(defaults(root), "FARGATE_SPOT");
+    batch(root).put("launchType", "EC2");
+
+    BatchDefinition b = load(root).find("b").orElseThrow();
+
+    assertEquals("EC2", b.launchType());
+    assertTrue(b.capacityProviderStrategy().isEmpty());
+  }
+
+  @Test
+  void parse_whenDefaultsAndBatchHaveEnvironment_mergesWithBatchWinning() {
+    ObjectNode root = base();
+    defaults(root).putObject("environment").put("A", "1").put("SHARED", "from-defaults");
+    batch(root).putObject("environment").put("B", "2").put("SHARED", "from-batch");
+
+    BatchDefinition b = load(root).find("b").orElseThrow();
+
+    assertEquals(Map.of("A", "1", "B", "2", "SHARED", "from-batch"), b.environment());
+  }
+
+  // --- parameters and command ----------------------------------------------------------------
+
+  @Test
+  void parse_whenRequiredParameterHasDefault_listsIt() {
+    ObjectNode root = base();
+    param(root, "p").put("default", "abc");
+
+    assertProblem(root, "batches.b.parameters.p: a required parameter cannot have a default");
+  }
+
+  @Test
+  void parse_whenDefaultFailsItsOwnPattern_listsIt() {
+    ObjectNode root = base();
+    param(root, "q").put("pattern", "\\d+").put("default", "abc");
+
+    assertProblem(root, "batches.b.parameters.q.default: does not match its pattern");
+  }
+
+  @Test
+  void parse_whenCommandNamesUndeclaredParameter_listsIt() {
+    ObjectNode root = base();
+    batch(root).putArray("command").add("run").add("--x={nope}");
+
+    assertProblem(root, "batches.b.command[1]: {nope} is not a declared parameter");
+  }
+
+  @Test
+  void parse_whenCommandNamesOptionalParameterWithoutDefault_listsIt() {
+    ObjectNode root = base();
+    batch(root).putArray("command").add("{q}");
+
+    assertProblem(root, "batches.b.command[0]: {q} may be absent");
+  }
+
+  @Test
+  void parse_whenCommandNamesRequiredOrDefaultedParameters_loads() {
+    ObjectNode root = base();
+    param(root, "q").put("default", "d");
+    batch(root).putArray("command").add("run").add("{p}").add("--q={q}");
+
+    assertEquals(List.of("run", "{p}", "--q={q}"), load(root).find("b").orElseThrow().command());
+  }
+
+  @Test
+  void parse_whenDisabled_loadsAsDisabled() {
+    ObjectNode root = base();
+    batch(root).put("enabled", false);
+
+    assertFalse(load(root).find("b").orElseThrow().enabled());
+  }
+
+  // --- JSON ----------------------------------------------------------------------------------
+
+  @Test
+  void parse_whenNotJson_listsOneProblem() {
+    CatalogException e =
+        assertThrows(
+            CatalogException.class,
+            () ->
+                CatalogLoader.parse(
+                    "test.json", "{\"batches\": {".getBytes(StandardCharsets.UTF_8), Map.of()));
+
+    assertEquals(1, e.problems().size());
+    assertTrue(e.problems().get(0).startsWith("not valid JSON"), e.problems().toString());
+    assertTrue(e.getMessage().contains("test.json"), e.getMessage());
+  }
+
+  @Test
+  void parse_whenDuplicateKeys_listsTheKey() {
+    String json =
+        BASE.replace(
+            "\"taskDefinition\": \"td\",",
+            "\"taskDefinition\": \"td\", \"taskDefinition\": \"other\",");
+
+    CatalogException e =
+        assertThrows(
+            CatalogException.class,
+            () ->
+                CatalogLoader.parse("test.json", json.getBytes(StandardCharsets.UTF_8), Map.of()));
+
+    assertEquals(1, e.problems().size());
+    assertTrue(e.problems().get(0).contains("not valid JSON"), e.problems().toString());
+    assertTrue(e.problems().get(0).contains("taskDefinition"), e.problems().toString());
+  }
+
+  @Test
+  void parse_whenSeveralProblems_listsThemAllInOneException() {
+    ObjectNode root = base();
+    batch(root).put("commnd", "x");
+    batch(root).remove("containerName");
+    param(root, "p").put("pattern", "(");
+    param(root, "q").put("env", "AWS_REGION");
+    ObjectNode second = ((ObjectNode) root.get("batches")).putObject("c");
+    second.put("containerName", "app").put("idempotencyWindow", "forever");
+
+    CatalogException e = assertThrows(CatalogException.class, () -> load(root));
+
+    List<String> expected =
+        List.of(
+            "batches.b.commnd: unknown field",
+            "batches.b.containerName: required",
+            "batches.b.parameters.p.pattern: not a valid regular expression",
+            "batches.b.parameters.q.env: AWS_REGION is reserved",
+            "batches.c.taskDefinition: required",
+            "batches.c.idempotencyWindow: 'forever' is not an ISO-8601 duration");
+    for (String problem : expected) {
+      assertTrue(
+          e.problems().stream().anyMatch(p -> p.startsWith(problem)),
+          problem + " not in " + e.problems());
+    }
+    assertEquals(expected.size(), e.problems().size(), e.problems().toString());
+    assertTrue(e.getMessage().contains("(6 problems)"), e.getMessage());
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  /** CONTRACT.md's reserved names: AWS_*, ECS_*, LD_*, and five exact names. */
+  static Stream<String> reservedNames() {
+    return Stream.of(
+        "AWS_X",
+        "ECS_X",
+        "LD_PRELOAD",
+        "JAVA_TOOL_OPTIONS",
+        "_JAVA_OPTIONS",
+        "JDK_JAVA_OPTIONS",
+        "PATH",
+        "HOME");
+  }
+
+  private static ObjectNode base() {
+    try {
+      return (ObjectNode) JSON.readTree(BASE);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static ObjectNode defaults(ObjectNode root) {
+    return (ObjectNode) root.get("defaults");
+  }
+
+  private static ObjectNode batch(ObjectNode root) {
+    return (ObjectNode) root.get("batches").get("b");
+  }
+
+  private static ObjectNode param(ObjectNode root, String name) {
+    return (ObjectNode) batch(root).get("parameters").get(name);
+  }
+
+  private static void strategy(ObjectNode node, String provider) {
+    ArrayNode strategy = node.putArray("capacityProviderStrategy");
+    strategy.addObject().put("capacityProvider", provider).put("weight", 1);
+  }
+
+  private static BatchCatalog load(ObjectNode root) {
+    return load(root, Map.of());
+  }
+
+  private static BatchCatalog load(ObjectNode root, Map<String, String> env) {
+    return CatalogLoader.parse(
+        "test.json", root.toString().getBytes(StandardCharsets.UTF_8), new HashMap<>(env));
+  }
+
+  private static void assertProblem(ObjectNode root, String expectedStart) {
+    CatalogException e = assertThrows(CatalogException.class, () -> load(root));
+    assertTrue(
+        e.problems().stream().anyMatch(p -> p.startsWith(expectedStart)),
+        "expected a problem starting with <" + expectedStart + "> in " + e.problems());
+    assertTrue(e.getMessage().contains(expectedStart), e.getMessage());
+  }
+}

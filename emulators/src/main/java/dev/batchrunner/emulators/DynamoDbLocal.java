@@ -1,0 +1,144 @@
+package dev.batchrunner.emulators;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveSpecification;
+import software.amazon.dynamodb.services.local.main.ServerRunner;
+import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
+
+/** DynamoDB Local in this JVM, reached over real HTTP on a free loopback port. */
+public final class DynamoDbLocal implements AutoCloseable {
+  public static final Region REGION = Region.EU_WEST_1;
+
+  private final DynamoDBProxyServer server;
+  private final int port;
+  private final DynamoDbClient client;
+
+  private DynamoDbLocal(DynamoDBProxyServer server, int port) {
+    this.server = server;
+    this.port = port;
+    this.client = client(endpoint());
+  }
+
+  /** Starts an in-memory instance. */
+  public static DynamoDbLocal start() {
+    return start(null);
+  }
+
+  /** Starts an instance that keeps its data in {@code dbPath} (in memory when null). */
+  public static DynamoDbLocal start(String dbPath) {
+    // Jetty's start/stop lines say nothing about the function under test.
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.eclipse.jetty"))
+        .setLevel(ch.qos.logback.classic.Level.WARN);
+    int port = freePort();
+    List<String> args =
+        new ArrayList<>(List.of("-port", Integer.toString(port), "-disableTelemetry"));
+    if (dbPath == null) {
+      args.add("-inMemory");
+    } else {
+      args.addAll(List.of("-dbPath", dbPath, "-sharedDb"));
+    }
+    // DynamoDB Local prints its configuration banner on stdout: keep the runner's output clean.
+    java.io.PrintStream stdout = System.out;
+    System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+    try {
+      DynamoDBProxyServer server =
+          ServerRunner.createServerFromCommandLineArgs(args.toArray(String[]::new));
+      server.start();
+      return new DynamoDbLocal(server, port);
+    } catch (Exception e) {
+      throw new IllegalStateException("DynamoDB Local did not start", e);
+    } finally {
+      System.setOut(stdout);
+    }
+  }
+
+  public URI endpoint() {
+    return URI.create("http://127.0.0.1:" + port);
+  }
+
+  public DynamoDbClient client() {
+    return client;
+  }
+
+  /** A client for an endpoint with test credentials and few retries. */
+  public static DynamoDbClient client(URI endpoint) {
+    return DynamoDbClient.builder()
+        .endpointOverride(endpoint)
+        .region(REGION)
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+        .httpClient(UrlConnectionHttpClient.create())
+        .overrideConfiguration(ClientOverrideConfiguration.builder().build())
+        .build();
+  }
+
+  /** Creates the idempotency table as template.yaml declares it (key id, TTL expiresAt). */
+  public static void createIdempotencyTable(DynamoDbClient client, String table) {
+    try {
+      client.createTable(
+          b ->
+              b.tableName(table)
+                  .billingMode(BillingMode.PAY_PER_REQUEST)
+                  .attributeDefinitions(
+                      AttributeDefinition.builder()
+                          .attributeName("id")
+                          .attributeType(ScalarAttributeType.S)
+                          .build())
+                  .keySchema(
+                      KeySchemaElement.builder()
+                          .attributeName("id")
+                          .keyType(KeyType.HASH)
+                          .build()));
+      client.updateTimeToLive(
+          b ->
+              b.tableName(table)
+                  .timeToLiveSpecification(
+                      TimeToLiveSpecification.builder()
+                          .attributeName("expiresAt")
+                          .enabled(true)
+                          .build()));
+    } catch (ResourceInUseException alreadyThere) {
+      // Kept from an earlier run (the local runner's state): fine.
+    }
+  }
+
+  public void createIdempotencyTable(String table) {
+    createIdempotencyTable(client, table);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    try {
+      server.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException("DynamoDB Local did not stop", e);
+    }
+  }
+
+  /** A free loopback port. */
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,340 @@
+package dev.batchrunner.function.event;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchrunner.core.dispatch.DispatchOutcome.Rejected;
+import dev.batchrunner.core.json.Json;
+import dev.batchrunner.core.request.BatchRequest;
+import dev.batchrunner.core.request.Rejection;
+import dev.batchrunner.core.request.SafeText;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the three input shapes (EventBridge envelope, bare request, SQS batch) into {@link
+ * Invocation}s. Everything a publisher can get wrong becomes an {@link ParsedRequest.Invalid} that
+ * names the field, never an exception.
+ */
+public final class EventParser {
+  /** EventBridge's event size limit: a larger request is refused. */
+  public static final int MAX_REQUEST_BYTES = 256 * 1024;
+
+  /** Deeper JSON than this is refused before it can cost stack or CPU. */
+  public static final int MAX_NESTING_DEPTH = 32;
+
+  public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+
+  /** A number parameter's exponent bound, so its plain text stays short. */
+  static final int MAX_NUMBER_SCALE = 1000;
+
+  /** Characters ECS allows in a tag value, which is where the trace id goes. */
+  private static final Pattern TRACE_ID = Pattern.compile("[A-Za-z0-9+\\-=._:/@]{1,128}");
+
+  private static final Map<String, String> REQUEST_FIELDS =
+      Map.of(
+          "batchtypeid", "batchTypeId",
+          "traceid", "traceId",
+          "parameters", "parameters",
+          "idempotencykey", "idempotencyKey");
+
+  private final Json json;
+  private final Supplier<String> traceIds;
+
+  /**
+   * @param traceIds where trace ids come from for requests that carry none and no envelope id
+   */
+  public EventParser(Supplier<String> traceIds) {
+    this.traceIds = traceIds;
+    this.json = Json.reader(MAX_NESTING_DEPTH);
+  }
+
+  /** Reads one invocation's payload. */
+  public Invocation parse(byte[] payload) {
+    if (!isUtf8(payload)) {
+      // Jackson decodes overlong forms (C0 80 = NUL) and encoded surrogates (ED A0 80) leniently.
+      return new Invocation.Direct(invalid(null, null, null, "event", "not valid UTF-8"));
+    }
+    JsonNode root;
+    try {
+      root = readTree(payload);
+    } catch (BadJson e) {
+      return new Invocation.Direct(invalid(null, null, null, "event", e.getMessage()));
+    }
+    // Lambda's SQS event has exactly one field; a request that carries "Records" among others is
+    // a request with an unknown field, not a batch to answer with an empty failure list.
+    JsonNode records = root == null ? null : root.get("Records");
+    if (records != null && records.isArray() && root.size() == 1) {
+      return sqs(records);
+    }
+    if (payload.length > MAX_REQUEST_BYTES) {
+      return new Invocation.Direct(invalid(null, null, null, "event", tooLarge(payload.length)));
+    }
+    return new Invocation.Direct(single(root, null));
+  }
+
+  private Invocation sqs(JsonNode records) {
+    List<Invocation.SqsMessage> messages = new ArrayList<>();
+    for (int i = 0; i < records.size(); i++) {
+      JsonNode record = records.get(i);
+      JsonNode id = record.get("messageId");
+      if (id == null || !id.isTextual()) {
+        // Without an id the failure cannot be reported per record: fail the whole batch loudly.
+        return new Invocation.Direct(
+            invalid(
+                null,
+                null,
+                null,
+                "Records[" + i + "].messageId",
+                "required: every SQS record has one (not an SQS event?)"));
+      }
+      String messageId = id.textValue();
+      JsonNode body = record.get("body");
+      ParsedRequest parsed;
+      if (body == null || !body.isTextual()) {
+        parsed = invalid(null, null, messageId, "body", "SQS record has no body text");
+      } else {
+        byte[] bytes = body.textValue().getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MAX_REQUEST_BYTES) {
+          parsed = invalid(null, null, messageId, "body", tooLarge(bytes.length));
+        } else {
+          try {
+            parsed = single(readTree(bytes), messageId);
+          } catch (BadJson e) {
+            parsed = invalid(null, null, messageId, "body", e.getMessage());
+          }
+        }
+      }
+      messages.add(new Invocation.SqsMessage(messageId, parsed));
+    }
+    return new Invocation.SqsBatch(messages);
+  }
+
+  /** An envelope or a bare request; {@code messageId} is the SQS record it came in, or null. */
+  private ParsedRequest single(JsonNode root, String messageId) {
+    if (root == null || !root.isObject()) {
+      return invalid(null, null, messageId, "event", "must be a JSON object");
+    }
+    if (isEnvelope(root)) {
+      JsonNode idNode = root.get("id");
+      String eventId = idNode != null && idNode.isTextual() ? idNode.textValue() : messageId;
+      JsonNode detail = root.get("detail");
+      if (detail == null || detail.isNull() || (detail.isObject() && detail.isEmpty())) {
+        JsonNode typeNode = root.path("detail-type");
+        String detailType = typeNode.isTextual() ? SafeText.quote(typeNode.textValue()) : "";
+        return invalid(
+            null,
+            null,
+            eventId,
+            "detail",
+            "empty"
+                + (detailType.isEmpty() ? "" : " in a " + detailType + " event")
+                + ": give the rule an Input or InputTransformer that names the batch,"
+                + " e.g. {\"batchTypeId\":\"daily-report\",\"parameters\":{...}}");
+      }
+      if (!detail.isObject()) {
+        return invalid(null, null, eventId, "detail", "must be a JSON object (the request)");
+      }
+      String defaultTrace = eventId != null && TRACE_ID.matcher(eventId).matches() ? eventId : null;
+      return request(detail, eventId, defaultTrace);
+    }
+    return request(root, messageId, null);
+  }
+
+  private static boolean isEnvelope(JsonNode root) {
+    return root.has("detail-type") || (root.has("source") && root.has("detail"));
+  }
+
+  private ParsedRequest request(JsonNode node, String eventId, String defaultTraceId) {
+    Map<String, JsonNode> fields = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      String canonical = REQUEST_FIELDS.get(asciiLowerCase(field.getKey()));
+      if (canonical == null) {
+        return invalid(
+            null,
+            null,
+            eventId,
+            SafeText.fieldName(field.getKey()),
+            "unknown field (allowed: batchTypeId, traceId, parameters, idempotencyKey)");
+      }
+      if (fields.put(canonical, field.getValue()) != null) {
+        return invalid(null, null, eventId, canonical, "given twice (field names ignore case)");
+      }
+    }
+
+    JsonNode batchNode = fields.get("batchTypeId");
+    if (batchNode == null || batchNode.isNull()) {
+      return invalid(null, null, eventId, "batchTypeId", "required");
+    }
+    if (!batchNode.isTextual() || batchNode.textValue().isBlank()) {
+      return invalid(null, null, eventId, "batchTypeId", "must be a non-empty string");
+    }
+    String batchTypeId = batchNode.textValue();
+
+    String traceId;
+    JsonNode traceNode = fields.get("traceId");
+    if (traceNode == null || traceNode.isNull()) {
+      traceId = defaultTraceId != null ? defaultTraceId : traceIds.get();
+    } else if (!traceNode.isTextual() || !TRACE_ID.matcher(traceNode.textValue()).matches()) {
+      return invalid(
+          batchTypeId,
+          null,
+          eventId,
+          "traceId",
+          "must be 1-128 characters of letters, digits and + - = . _ : / @");
+    } else {
+      traceId = traceNode.textValue();
+    }
+
+    String idempotencyKey = null;
+    JsonNode keyNode = fields.get("idempotencyKey");
+    if (keyNode != null && !keyNode.isNull()) {
+      if (!keyNode.isTextual()
+          || keyNode.textValue().isEmpty()
+          || keyNode.textValue().length() > MAX_IDEMPOTENCY_KEY_LENGTH
+          || keyNode.textValue().chars().anyMatch(Character::isISOControl)) {
+        return invalid(
+            batchTypeId,
+            traceId,
+            eventId,
+            "idempotencyKey",
+            "must be a string of 1-"
+                + MAX_IDEMPOTENCY_KEY_LENGTH
+                + " characters without control characters");
+      }
+      idempotencyKey = keyNode.textValue();
+    }
+
+    Map<String, String> parameters = new LinkedHashMap<>();
+    JsonNode paramNode = fields.get("parameters");
+    if (paramNode != null && !paramNode.isNull()) {
+      if (!paramNode.isObject()) {
+        return invalid(
+            batchTypeId,
+            traceId,
+            eventId,
+            "parameters",
+            "must be a JSON object of name to value, got " + kind(paramNode));
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = paramNode.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> p = it.next();
+        JsonNode value = p.getValue();
+        String text;
+        if (value.isTextual()) {
+          text = value.textValue();
+        } else if (value.isIntegralNumber()) {
+          text = value.bigIntegerValue().toString();
+        } else if (value.isNumber()) {
+          java.math.BigDecimal number = value.decimalValue();
+          // 1e999999999 written out is a billion characters: refuse it before building it.
+          if (Math.abs((long) number.scale()) > MAX_NUMBER_SCALE) {
+            return invalid(
+                batchTypeId,
+                traceId,
+                eventId,
+                SafeText.parameterField(p.getKey()),
+                "number out of range (more than " + MAX_NUMBER_SCALE + " digits written out)");
+          }
+          text = number.toPlainString();
+        } else if (value.isBoolean()) {
+          text = Boolean.toString(value.booleanValue());
+        } else if (value.isNull()) {
+          continue; // null means "not given": the catalog default or the required check applies
+        } else {
+          return invalid(
+              batchTypeId,
+              traceId,
+              eventId,
+              SafeText.parameterField(p.getKey()),
+              "must be a string, number or boolean, got " + kind(value));
+        }
+        parameters.put(p.getKey(), text);
+      }
+    }
+    return new ParsedRequest.Valid(
+        new BatchRequest(batchTypeId, traceId, parameters, idempotencyKey, eventId));
+  }
+
+  private static String kind(JsonNode node) {
+    return switch (node.getNodeType()) {
+      case ARRAY -> "an array";
+      case OBJECT -> "an object";
+      case STRING -> "a string";
+      case NUMBER -> "a number";
+      case BOOLEAN -> "a boolean";
+      default -> node.getNodeType().name().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  private static String tooLarge(int bytes) {
+    return bytes + " bytes, over the " + (MAX_REQUEST_BYTES / 1024) + " KB limit for one request";
+  }
+
+  private static ParsedRequest invalid(
+      String batchTypeId, String traceId, String eventId, String field, String reason) {
+    return new ParsedRequest.Invalid(
+        new Rejected(batchTypeId, traceId, new Rejection(field, reason)), eventId);
+  }
+
+  /**
+   * Field names ignore ASCII case only: {@code toLowerCase} would also fold other scripts' letters
+   * (the Kelvin sign U+212A becomes 'k') into ours.
+   */
+  private static String asciiLowerCase(String name) {
+    StringBuilder out = new StringBuilder(name.length());
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      out.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+    }
+    return out.toString();
+  }
+
+  private static boolean isUtf8(byte[] bytes) {
+    try {
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return false;
+    }
+  }
+
+  private JsonNode readTree(byte[] bytes) {
+    try {
+      return json.read(bytes);
+    } catch (StreamConstraintsException e) {
+      String limit = String.valueOf(e.getOriginalMessage());
+      throw new BadJson(
+          limit.contains("nesting depth")
+              ? "nested deeper than " + MAX_NESTING_DEPTH + " levels"
+              : "over a parser limit: " + SafeText.quote(limit));
+    } catch (NumberFormatException e) {
+      // Jackson throws it, unwrapped, for a float whose exponent BigDecimal cannot hold
+      // (1e-2147483648).
+      throw new BadJson("a number is out of range: " + SafeText.quote(e.getMessage()));
+    } catch (JsonProcessingException e) {
+      throw new BadJson("not valid JSON: " + SafeText.quote(e.getOriginalMessage()));
+    } catch (IOException e) {
+      throw new BadJson("unreadable: " + e.getMessage());
+    }
+  }
+
+  /** Malformed JSON, internal to parsing; surfaces as a rejection. */
+  private static final class BadJson extends RuntimeException {
+    BadJson(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package dev.batchrunner.function.startup;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.batchrunner.core.catalog.BatchCatalog;
+import dev.batchrunner.core.catalog.BatchDefinition;
+import dev.batchrunner.core.catalog.ParameterSpec;
+import dev.batchrunner.core.dispatch.BatchDispatcher;
+import dev.batchrunner.core.dispatch.IdempotencyRecord;
+import dev.batchrunner.core.dispatch.IdempotencyStore;
+import dev.batchrunner.core.dispatch.TaskLauncher;
+import dev.batchrunner.core.request.IdempotencyKey;
+import dev.batchrunner.core.request.TaskLaunch;
+import dev.batchrunner.core.request.TaskLaunchFactory;
+import dev.batchrunner.function.event.EventParser;
+import dev.batchrunner.function.event.EventProcessor;
+import dev.batchrunner.function.event.RequestSummary;
+import dev.batchrunner.function.observability.EmfMetricsObserver;
+import dev.batchrunner.function.observability.JsonLineEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.KeyValuePair;
+
+/**
+ * Runs every per-request code path once, with no network call and no output: event parsing (all
+ * three shapes), the dispatcher, the key, the RunTask request, and the real DynamoDB and ECS
+ * clients (marshalling, endpoint rules, signing, unmarshalling) against canned HTTP answers, then
+ * the log encoder and the metrics serializer. The first real request finds its classes loaded and
+ * initialised. It runs during init and, with SnapStart, before the snapshot.
+ */
+public final class Primer {
+  /** The canned answers: a started task for RunTask, an empty success for DynamoDB writes. */
+  public static final java.util.function.Function<String, String> ANSWERS =
+      target ->
+          target.endsWith(".RunTask")
+              ? "{\"tasks\":[{\"taskArn\":\"arn:aws:ecs:us-east-1:000000000000:task/priming/0\","
+                  + "\"lastStatus\":\"PROVISIONING\"}],\"failures\":[]}"
+              : "{}";
+
+  private Primer() {}
+
+  /**
+   * Primes the paths through the given (real) store and launcher, whose SDK clients use {@code
+   * http}; returns the number of canned calls made.
+   */
+  public static int prime(
+      BatchCatalog catalog,
+      IdempotencyStore store,
+      TaskLauncher launcher,
+      List<PrimableHttpClient> http) {
+    http.forEach(PrimableHttpClient::startPriming);
+    try {
+      EventProcessor quiet =
+          new EventProcessor(
+              new EventParser(() -> "priming"),
+              new BatchDispatcher(catalog, store, launcher, Clock.systemUTC(), () -> "priming"),
+              summary -> {});
+      primeParsing(quiet);
+      primeDispatch(catalog, store, launcher);
+      primeOutput();
+      return http.stream().mapToInt(PrimableHttpClient::cannedCalls).sum();
+    } finally {
+      http.forEach(PrimableHttpClient::endPriming);
+    }
+  }
+
+  /** The three input shapes; an unknown batch type is refused before any AWS call. */
+  private static void primeParsing(EventProcessor processor) {
+    String request = "{\"batchTypeId\":\"(priming)\",\"parameters\":{\"n\":1.5,\"s\":\"x\"}}";
+    String envelope =
+        "{\"version\":\"0\",\"id\":\"priming\",\"detail-type\":\"Batch Requested\","
+            + "\"source\":\"priming\",\"detail\":"
+            + request
+            + "}";
+    for (String event : List.of(request, envelope)) {
+      try {
+        processor.process(event.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
+      } catch (RuntimeException expected) {
+        // RequestRejectedException for the unknown batch type
+      }
+    }
+    String sqs =
+        "{\"Records\":[{\"messageId\":\"priming\",\"body\":\""
+            + new String(JsonStringEncoder.getInstance().quoteAsString(envelope))
+            + "\"}]}";
+    processor.process(sqs.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
+  }
+
+  /** Each batch type's RunTask request, and the record's claim, update and release. */
+  private static void primeDispatch(
+      BatchCatalog catalog, IdempotencyStore store, TaskLauncher launcher) {
+    Instant now = Instant.now();
+    for (String id : catalog.batchTypeIds()) {
+      BatchDefinition batch = catalog.find(id).orElseThrow();
+      Map<String, String> parameters = new TreeMap<>();
+      for (ParameterSpec spec : batch.parameters().values()) {
+        parameters.put(spec.name(), spec.defaultValue() == null ? "priming" : spec.defaultValue());
+      }
+      IdempotencyKey key = IdempotencyKey.of(id, parameters, null);
+      TaskLaunch launch = TaskLaunchFactory.build(batch, parameters, key, "priming");
+      TaskLaunchFactory.overridesLength(launch);
+      store.claim(
+          new IdempotencyRecord(
+              key.id(),
+              id,
+              IdempotencyRecord.Status.IN_PROGRESS,
+              "priming",
+              key.requestHash(),
+              List.of(),
+              now,
+              now.plus(batch.idempotencyWindow()),
+              now.plusSeconds(60),
+              "priming"),
+          now);
+      launcher.launch(launch);
+      store.markDispatched(key.id(), List.of("priming"), now);
+      store.release(key.id(), "priming");
+    }
+  }
+
+  /** The log encoder and the metrics serializer, writing nowhere. */
+  private static void primeOutput() {
+    if (LoggerFactory.getLogger("batch-runner.request") instanceof Logger logger) {
+      LoggingEvent event =
+          new LoggingEvent(Primer.class.getName(), logger, Level.INFO, "priming", null, null);
+      event.addKeyValuePair(new KeyValuePair("taskArns", List.of("priming")));
+      event.addKeyValuePair(new KeyValuePair("parameters", Map.of("p", "v")));
+      new JsonLineEncoder().encode(event);
+    }
+    new EmfMetricsObserver("Priming", line -> {}, Clock.systemUTC())
+        .completed(
+            new RequestSummary(
+                "priming",
+                true,
+                "priming",
+                "priming#0",
+                "DISPATCHED",
+                List.of("priming"),
+                "priming",
+                null,
+                1,
+                null,
+                false,
+                Map.of("p", "v"),
+                false));
+  }
+}

@@ -1,0 +1,253 @@
+package dev.batchrunner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchrunner.core.testing.Fixtures;
+import dev.batchrunner.emulators.DynamoDbLocal;
+import dev.batchrunner.testkit.EcsStub;
+import dev.batchrunner.testkit.LambdaProcess;
+import dev.batchrunner.testkit.LocalRuntimeApi;
+import dev.batchrunner.testkit.LocalRuntimeApi.Answer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shaded jar that {@code mvn package} builds, run the way Lambda's managed Java runtime runs
+ * it: in a JVM of its own under the runtime interface client, configured by environment variables
+ * only, fed through a local Lambda Runtime API, with DynamoDB Local and the ECS stub over HTTP.
+ */
+class PackagedJarIT {
+  private static final Path SHADED_JAR = Path.of("target", "batch-runner.jar");
+  private static final String HANDLER = "dev.batchrunner.BatchRunnerHandler::handleRequest";
+  private static final String TABLE = "packaged-jar";
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  private static DynamoDbLocal dynamo;
+  private static EcsStub ecs;
+  private static LocalRuntimeApi runtimeApi;
+  private static LambdaProcess function;
+
+  @BeforeAll
+  static void startFunction() {
+    dynamo = DynamoDbLocal.start();
+    ecs = EcsStub.start();
+    dynamo.createIdempotencyTable(TABLE);
+    runtimeApi = LocalRuntimeApi.start();
+    function =
+        LambdaProcess.builder()
+            .function(SHADED_JAR)
+            .handler(HANDLER)
+            .runtimeApi(runtimeApi)
+            .environment(functionEnvironment())
+            .log(Path.of("target", "lambda-logs", "PackagedJarIT-function.log"))
+            .start();
+  }
+
+  @AfterAll
+  static void stopFunction() {
+    // The process first: the API then drops the /next it holds, unanswered.
+    if (function != null) {
+      function.close();
+    }
+    if (runtimeApi != null) {
+      runtimeApi.close();
+    }
+    if (ecs != null) {
+      ecs.close();
+    }
+    if (dynamo != null) {
+      dynamo.close();
+    }
+  }
+
+  @Test
+  void handleRequest_whenMonolithEnvelopeSentTwice_dispatchesOnceThenAnswersDuplicate()
+      throws Exception {
+    Answer first = invoke(Fixtures.event("monolith-put-events.json"));
+    Answer second = invoke(Fixtures.event("monolith-put-events.json"));
+
+    assertEquals(Answer.Kind.RESPONSE, first.kind(), first::toString);
+    JsonNode dispatched = first.json();
+    assertEquals("DISPATCHED", dispatched.path("outcome").asText(), first::toString);
+    assertEquals("daily-report", dispatched.path("batchTypeId").asText());
+    assertEquals("8f0c1c6e-0d5b-4bd6-9a43-2b2f8a1d4c11", dispatched.path("traceId").asText());
+    assertEquals(1, dispatched.path("taskArns").size(), first::toString);
+
+    assertEquals(Answer.Kind.RESPONSE, second.kind(), second::toString);
+    JsonNode duplicate = second.json();
+    assertEquals("DUPLICATE", duplicate.path("outcome").asText(), second::toString);
+    assertEquals(dispatched.path("idempotencyKey"), duplicate.path("idempotencyKey"));
+    assertEquals(dispatched.path("taskArns"), duplicate.path("taskArns"));
+
+    String clientToken = dispatched.path("idempotencyKey").asText().split("#", 2)[1];
+    assertEquals(1, runTasksWithToken(clientToken), ecs::toString);
+  }
+
+  @Test
+  void handleRequest_whenScheduledInputTransformerRequest_answersDispatched() throws Exception {
+    Answer answer = invoke(Fixtures.event("scheduled-input-transformer.json"));
+
+    assertEquals(Answer.Kind.RESPONSE, answer.kind(), answer::toString);
+    JsonNode outcome = answer.json();
+    assertEquals("DISPATCHED", outcome.path("outcome").asText(), answer::toString);
+    assertEquals("nightly-cleanup", outcome.path("batchTypeId").asText());
+    assertEquals(1, outcome.path("taskArns").size(), answer::toString);
+  }
+
+  @Test
+  void handleRequest_whenSqsBatch_reportsOnlyTheUnknownBatchRecordAsFailed() throws Exception {
+    int runTasksBefore = ecs.runTaskCount();
+
+    Answer answer = invoke(Fixtures.event("sqs-batch.json"));
+
+    assertEquals(Answer.Kind.RESPONSE, answer.kind(), answer::toString);
+    JsonNode failures = answer.json().path("batchItemFailures");
+    assertEquals(1, failures.size(), answer::toString);
+    assertEquals(
+        "9a8b7c6d-5e4f-4321-8fed-cba987654321", failures.get(0).path("itemIdentifier").asText());
+    assertEquals(2, ecs.runTaskCount() - runTasksBefore, ecs::toString);
+  }
+
+  @Test
+  void handleRequest_whenPatternMismatch_postsInvocationErrorNamingTheField() throws Exception {
+    int runTasksBefore = ecs.runTaskCount();
+
+    Answer answer = invoke(Fixtures.event("invalid/pattern-mismatch.json"));
+
+    assertEquals(Answer.Kind.ERROR, answer.kind(), answer::toString);
+    JsonNode error = answer.json();
+    assertTrue(
+        error.path("errorType").asText().endsWith("RequestRejectedException"), answer::toString);
+    assertTrue(
+        error.path("errorMessage").asText().startsWith("parameters.reportDate:"), answer::toString);
+    assertTrue(
+        answer.headers().containsKey("Lambda-Runtime-Function-Error-Type"),
+        answer.headers()::toString);
+    assertEquals(runTasksBefore, ecs.runTaskCount(), ecs::toString);
+  }
+
+  @Test
+  void init_whenCatalogInvalid_postsInitErrorListingEveryProblem(@TempDir Path dir)
+      throws Exception {
+    Path catalog = dir.resolve("batches.json");
+    Files.writeString(
+        catalog,
+        """
+        {"defaults": {"cluster": "${NO_SUCH_CLUSTER_VAR}"},
+         "batches": {"broken": {"containerName": "app",
+                                "parameters": {"p": {"env": "LD_PRELOAD", "pattern": "(" }}}}}
+        """);
+    Map<String, String> env = functionEnvironment();
+    env.put("BATCH_CATALOG", catalog.toString());
+
+    try (LocalRuntimeApi api = LocalRuntimeApi.start();
+        LambdaProcess broken =
+            LambdaProcess.builder()
+                .function(SHADED_JAR)
+                .handler(HANDLER)
+                .runtimeApi(api)
+                .environment(env)
+                .log(Path.of("target", "lambda-logs", "PackagedJarIT-invalid-catalog.log"))
+                .start()) {
+      Answer initError = await(api.initError(), broken);
+
+      String message = initError.json().path("errorMessage").asText();
+      assertTrue(message.contains("invalid batch catalog " + catalog), initError::toString);
+      for (String problem :
+          List.of(
+              "defaults.cluster: ${NO_SUCH_CLUSTER_VAR} has no environment variable",
+              "batches.broken.taskDefinition: required",
+              "batches.broken.parameters.p.env: LD_PRELOAD is reserved",
+              "batches.broken.parameters.p.pattern: not a valid regular expression")) {
+        assertTrue(message.contains(problem), () -> problem + " not in " + initError);
+      }
+      assertTrue(
+          initError.json().path("errorType").asText().contains("CatalogException"),
+          initError::toString);
+      assertEquals(1, broken.waitForExit(WAIT), broken::describe);
+      assertEquals(0, api.nextCalls(), "the runtime asked for an event after a failed init");
+    }
+  }
+
+  @Test
+  void shadedJar_whenPackaged_leavesOutRuntimeClientAndTestLibraries() throws Exception {
+    List<String> forbidden =
+        List.of(
+            "com/amazonaws/services/lambda/runtime/api/client/", // the runtime interface client
+            "jni/libaws-lambda-jni", // its native library
+            "software/amazon/dynamodb/services/local/", // DynamoDB Local
+            "com/amazonaws/services/dynamodbv2/local/",
+            "com/github/tomakehurst/wiremock/", // WireMock
+            "org/wiremock/",
+            "org/junit/", // JUnit
+            "org/openjdk/jmh/", // JMH
+            "dev/batchrunner/testing/");
+    List<String> found = new ArrayList<>();
+    try (ZipFile jar = new ZipFile(SHADED_JAR.toFile())) {
+      assertTrue(
+          jar.getEntry("dev/batchrunner/BatchRunnerHandler.class") != null, "no handler in jar");
+      jar.stream()
+          .map(ZipEntry::getName)
+          .filter(name -> forbidden.stream().anyMatch(name::startsWith))
+          .limit(20)
+          .forEach(found::add);
+    }
+    assertTrue(found.isEmpty(), () -> SHADED_JAR + " ships test-only classes: " + found);
+    assertFalse(LambdaProcess.runtimeClasspath().isEmpty());
+  }
+
+  @Test
+  void shadedJar_whenPackaged_shipsTheTrimmedServiceMetadataProvider() throws Exception {
+    String entry = "software/amazon/awssdk/regions/GeneratedServiceMetadataProvider.class";
+    try (ZipFile jar = new ZipFile(SHADED_JAR.toFile())) {
+      byte[] shipped = jar.getInputStream(jar.getEntry(entry)).readAllBytes();
+      byte[] ours = java.nio.file.Files.readAllBytes(Path.of("target/classes").resolve(entry));
+      assertTrue(java.util.Arrays.equals(ours, shipped), "the jar ships the SDK's provider");
+    }
+  }
+
+  private static Map<String, String> functionEnvironment() {
+    Map<String, String> env =
+        Fixtures.functionEnvironment(TABLE, dynamo.endpoint(), ecs.endpoint());
+    return env;
+  }
+
+  private static Answer invoke(byte[] event) throws Exception {
+    return await(runtimeApi.submit(event).answer(), function);
+  }
+
+  private static long runTasksWithToken(String clientToken) {
+    return ecs.runTaskRequests().stream()
+        .filter(r -> clientToken.equals(r.path("clientToken").asText()))
+        .count();
+  }
+
+  private static <T> T await(CompletableFuture<T> future, LambdaProcess process)
+      throws InterruptedException {
+    try {
+      return future.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return fail("no answer within " + WAIT + "\n" + process.describe());
+    } catch (ExecutionException e) {
+      return fail(e.getCause() + "\n" + process.describe());
+    }
+  }
+}

@@ -1,0 +1,381 @@
+package dev.batchrunner.function.template;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
+import dev.batchrunner.aws.ecs.EcsTaskLauncher;
+import dev.batchrunner.core.dispatch.BatchDispatcher;
+import dev.batchrunner.core.dispatch.Claim;
+import dev.batchrunner.core.dispatch.DispatchOutcome;
+import dev.batchrunner.core.dispatch.IdempotencyRecord;
+import dev.batchrunner.core.dispatch.IdempotencyStore;
+import dev.batchrunner.core.dispatch.LaunchResult;
+import dev.batchrunner.core.testing.Fixtures;
+import dev.batchrunner.function.Wiring;
+import dev.batchrunner.function.event.EventParser;
+import dev.batchrunner.function.event.Invocation;
+import dev.batchrunner.function.event.ParsedRequest;
+import dev.batchrunner.function.testing.Processors;
+import dev.batchrunner.testkit.CloudFormationYaml;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * template.yaml against the code it deploys: the handler exists, the environment is complete, the
+ * policy allows exactly what the adapters call, the table is the store's, the rule matches the
+ * sample envelopes, the schedule sends valid requests, the timeouts fit, nothing is "*".
+ */
+class TemplateContractTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Map<String, Object> TEMPLATE =
+      CloudFormationYaml.load(Fixtures.projectRoot().resolve("template.yaml"));
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+
+  @Test
+  void handler_namesAPublicRequestStreamHandlerMethod() throws Exception {
+    String handler = (String) function().get("Handler");
+    String[] parts = handler.split("::");
+
+    Class<?> type = Class.forName(parts[0]);
+    assertTrue(RequestStreamHandler.class.isAssignableFrom(type), handler);
+    Method method = type.getMethod(parts[1], InputStream.class, OutputStream.class, Context.class);
+    assertTrue(Modifier.isPublic(method.getModifiers()));
+    assertTrue(
+        Modifier.isPublic(type.getConstructor().getModifiers()),
+        "Lambda needs a public no-arg constructor");
+    assertEquals("java21", map(section("Globals").get("Function")).get("Runtime"));
+  }
+
+  @Test
+  void environment_setsEveryVariableTheCodeNeedsAndNoUnknownOne() {
+    Set<String> set = map(map(function().get("Environment")).get("Variables")).keySet();
+    Set<String> placeholders = catalogPlaceholders();
+
+    for (String required : Wiring.REQUIRED_ENVIRONMENT_VARIABLES) {
+      assertTrue(set.contains(required), required + " missing from " + set);
+    }
+    for (String placeholder : placeholders) {
+      assertTrue(
+          set.contains(placeholder), "the catalog's ${" + placeholder + "} is not set: " + set);
+    }
+    for (String name : set) {
+      assertTrue(
+          Wiring.ENVIRONMENT_VARIABLES.contains(name) || placeholders.contains(name),
+          name + " is set but nothing reads it");
+    }
+  }
+
+  @Test
+  void policy_allowsExactlyTheActionsTheAdaptersCall() {
+    List<Object> policies = list(function().get("Policies"));
+    List<Map<String, Object>> always = statements(map(policies.get(0)));
+    Set<String> allowed = actions(always);
+
+    Set<String> needed = new TreeSet<>(EcsTaskLauncher.IAM_ACTIONS);
+    needed.addAll(DynamoDbIdempotencyStore.IAM_ACTIONS);
+    assertEquals(needed, allowed);
+
+    Map<String, Object> dynamo = statementWith(always, "dynamodb:PutItem");
+    assertEquals(Map.of("Fn::GetAtt", List.of("IdempotencyTable", "Arn")), dynamo.get("Resource"));
+    Map<String, Object> runTask = statementWith(always, "ecs:RunTask");
+    assertEquals(
+        Map.of("ecs:cluster", Map.of("Ref", "ClusterArn")),
+        map(map(runTask.get("Condition")).get("ArnEquals")));
+    Map<String, Object> tag = statementWith(always, "ecs:TagResource");
+    assertEquals(
+        Map.of("ecs:CreateAction", "RunTask"), map(map(tag.get("Condition")).get("StringEquals")));
+    Map<String, Object> passRole = statementWith(always, "iam:PassRole");
+    assertEquals(Map.of("Ref", "TaskRoleArns"), passRole.get("Resource"));
+    assertEquals(
+        Map.of("iam:PassedToService", "ecs-tasks.amazonaws.com"),
+        map(map(passRole.get("Condition")).get("StringEquals")));
+
+    // Queue intake adds what Lambda's event source mapping needs, on the intake queue only.
+    List<Object> queueBranch = list(map(policies.get(1)).get("Fn::If"));
+    assertEquals("IsQueue", queueBranch.get(0));
+    List<Map<String, Object>> queue = statements(map(queueBranch.get(1)));
+    assertEquals(
+        Set.of(
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:ChangeMessageVisibility"),
+        actions(queue));
+    assertEquals(Map.of("Fn::GetAtt", List.of("IntakeQueue", "Arn")), queue.get(0).get("Resource"));
+  }
+
+  @Test
+  void template_hasNoWildcardActionOrResource() {
+    List<String> problems = new ArrayList<>();
+    walk(TEMPLATE, "", problems);
+
+    assertEquals(List.of(), problems);
+  }
+
+  @Test
+  void table_keyAndTtlAreTheStoresOwn() {
+    Map<String, Object> table = properties("IdempotencyTable");
+    Map<String, Object> key = map(list(table.get("KeySchema")).get(0));
+
+    assertEquals(DynamoDbIdempotencyStore.KEY, key.get("AttributeName"));
+    assertEquals("HASH", key.get("KeyType"));
+    assertEquals(
+        Map.of("AttributeName", DynamoDbIdempotencyStore.KEY, "AttributeType", "S"),
+        list(table.get("AttributeDefinitions")).get(0));
+    assertEquals(
+        Map.of("AttributeName", DynamoDbIdempotencyStore.TTL_ATTRIBUTE, "Enabled", true),
+        table.get("TimeToLiveSpecification"));
+    assertEquals("PAY_PER_REQUEST", table.get("BillingMode"));
+    assertEquals(
+        Map.of("PointInTimeRecoveryEnabled", true), table.get("PointInTimeRecoverySpecification"));
+    assertEquals(Map.of("SSEEnabled", true), table.get("SSESpecification"));
+  }
+
+  @Test
+  void rule_matchesEveryEnvelopeSampleAndNotAPlainScheduledEvent() throws Exception {
+    Map<String, Object> pattern = map(properties("BatchRequestedRule").get("EventPattern"));
+    List<JsonNode> envelopes = new ArrayList<>();
+    envelopes.add(JSON.readTree(Fixtures.event("monolith-put-events.json")));
+    for (JsonNode record : JSON.readTree(Fixtures.event("sqs-batch.json")).get("Records")) {
+      JsonNode body = JSON.readTree(record.get("body").asText());
+      if (body.has("detail-type")) {
+        envelopes.add(body);
+      }
+    }
+
+    assertEquals(2, envelopes.size());
+    for (JsonNode envelope : envelopes) {
+      assertTrue(matches(pattern, envelope), "the rule does not match " + envelope);
+    }
+    assertFalse(
+        matches(
+            pattern, JSON.readTree(Fixtures.event("invalid/scheduled-event-empty-detail.json"))));
+  }
+
+  @Test
+  void schedule_sendsAValidRequestThatIsNewEachNight() {
+    Map<String, Object> schedule =
+        map(map(map(function().get("Events")).get("NightlyCleanup")).get("Properties"));
+    String input = (String) schedule.get("Input");
+
+    String first =
+        dispatch(input.replace("<aws.scheduler.scheduled-time>", "2026-11-24T02:00:00Z"));
+    String again =
+        dispatch(input.replace("<aws.scheduler.scheduled-time>", "2026-11-24T02:00:00Z"));
+    String next = dispatch(input.replace("<aws.scheduler.scheduled-time>", "2026-11-25T02:00:00Z"));
+
+    assertEquals(first, again, "a re-delivered tick is the same request");
+    assertNotEquals(first, next, "the next night is a new request");
+  }
+
+  @Test
+  void timeouts_awsCallsFinishBeforeTheFunctionTimeout() {
+    int functionSeconds = ((Number) function().get("Timeout")).intValue();
+    Duration ecs = Wiring.ECS_CLIENT_CONFIG.apiCallTimeout().orElseThrow();
+    Duration dynamo = Wiring.DYNAMODB_CLIENT_CONFIG.apiCallTimeout().orElseThrow();
+
+    // claim + RunTask + (update or release): the failure must be reported before Lambda's kill.
+    Duration worst = ecs.plus(dynamo.multipliedBy(2));
+    assertTrue(
+        worst.compareTo(Duration.ofSeconds(functionSeconds)) < 0,
+        worst + " vs " + functionSeconds + " s");
+  }
+
+  @Test
+  void function_hasTheProductionSettings() {
+    Map<String, Object> function = function();
+
+    assertEquals("live", function.get("AutoPublishAlias"));
+    assertEquals(Map.of("ApplyOn", "PublishedVersions"), function.get("SnapStart"));
+    assertEquals("Active", function.get("Tracing"));
+    assertEquals("JSON", map(function.get("LoggingConfig")).get("LogFormat"));
+    assertEquals(
+        Map.of("Ref", "ReservedConcurrency"), function.get("ReservedConcurrentExecutions"));
+    Map<String, Object> invoke = map(function.get("EventInvokeConfig"));
+    assertEquals(2, invoke.get("MaximumRetryAttempts"));
+    assertEquals("SQS", map(map(invoke.get("DestinationConfig")).get("OnFailure")).get("Type"));
+  }
+
+  @Test
+  void queueIntake_reportsItemFailuresAndRedrivesToADeadLetterQueue() {
+    Map<String, Object> source = properties("IntakeEventSource");
+    Map<String, Object> queue = properties("IntakeQueue");
+    int functionSeconds = ((Number) function().get("Timeout")).intValue();
+
+    assertEquals(List.of("ReportBatchItemFailures"), source.get("FunctionResponseTypes"));
+    assertEquals(Map.of("Fn::GetAtt", List.of("IntakeQueue", "Arn")), source.get("EventSourceArn"));
+    assertTrue(((Number) queue.get("VisibilityTimeout")).intValue() >= 6 * functionSeconds);
+    assertEquals(
+        Map.of("Fn::GetAtt", List.of("IntakeDeadLetterQueue", "Arn")),
+        map(queue.get("RedrivePolicy")).get("deadLetterTargetArn"));
+  }
+
+  @Test
+  void bus_acceptsPutEventsFromTheMonolithAccountOnly() {
+    Map<String, Object> statement = map(properties("MonolithPutEventsPolicy").get("Statement"));
+
+    assertEquals("events:PutEvents", statement.get("Action"));
+    assertEquals(
+        Map.of("Fn::Sub", "arn:${AWS::Partition}:iam::${MonolithAccountId}:root"),
+        map(statement.get("Principal")).get("AWS"));
+  }
+
+  private static String dispatch(String input) {
+    Invocation invocation =
+        new EventParser(() -> "trace").parse(input.getBytes(StandardCharsets.UTF_8));
+    ParsedRequest.Valid valid =
+        assertInstanceOf(ParsedRequest.Valid.class, ((Invocation.Direct) invocation).request());
+    IdempotencyStore alwaysNew =
+        new IdempotencyStore() {
+          @Override
+          public Claim claim(IdempotencyRecord record, Instant now) {
+            return new Claim.Acquired();
+          }
+
+          @Override
+          public void markDispatched(String id, List<String> taskArns, Instant now) {}
+
+          @Override
+          public void release(String id, String claimId) {}
+        };
+    BatchDispatcher dispatcher =
+        new BatchDispatcher(
+            Processors.catalog(),
+            alwaysNew,
+            launch ->
+                new LaunchResult(List.of("arn:aws:ecs:eu-west-1:123456789012:task/x/y"), false),
+            Clock.fixed(Instant.parse("2026-11-24T02:00:01Z"), ZoneOffset.UTC));
+    DispatchOutcome outcome = dispatcher.dispatch(valid.request(), Duration.ofSeconds(30));
+    return assertInstanceOf(DispatchOutcome.Dispatched.class, outcome, outcome.toString())
+        .idempotencyKey();
+  }
+
+  /** EventBridge matching for the pattern shapes the template uses: field -> list of values. */
+  private boolean matches(Map<String, Object> pattern, JsonNode event) {
+    for (Map.Entry<String, Object> field : pattern.entrySet()) {
+      JsonNode value = event.get(field.getKey());
+      if (value == null) {
+        return false;
+      }
+      List<String> allowed = list(field.getValue()).stream().map(this::resolve).toList();
+      if (!allowed.contains(value.asText())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private String resolve(Object value) {
+    if (value instanceof Map<?, ?> ref && ref.containsKey("Ref")) {
+      return (String) map(section("Parameters").get(ref.get("Ref"))).get("Default");
+    }
+    return (String) value;
+  }
+
+  private static void walk(Object node, String path, List<String> problems) {
+    if (node instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        String key = String.valueOf(e.getKey());
+        if (key.equals("Action") || key.equals("NotAction")) {
+          for (Object action : e.getValue() instanceof List<?> l ? l : List.of(e.getValue())) {
+            String text = String.valueOf(action);
+            if (text.equals("*") || text.endsWith(":*") || key.equals("NotAction")) {
+              problems.add(path + "." + key + ": " + text);
+            }
+          }
+        }
+        if (key.equals("Resource") && "*".equals(e.getValue())) {
+          problems.add(path + ".Resource: *");
+        }
+        walk(e.getValue(), path + "." + key, problems);
+      }
+    } else if (node instanceof List<?> l) {
+      for (int i = 0; i < l.size(); i++) {
+        walk(l.get(i), path + "[" + i + "]", problems);
+      }
+    }
+  }
+
+  private static Set<String> catalogPlaceholders() {
+    Set<String> names = new TreeSet<>();
+    Matcher m =
+        PLACEHOLDER.matcher(new String(Fixtures.classpath("batches.json"), StandardCharsets.UTF_8));
+    while (m.find()) {
+      names.add(m.group(1));
+    }
+    return names;
+  }
+
+  private static List<Map<String, Object>> statements(Map<String, Object> policy) {
+    return list(policy.get("Statement")).stream().map(TemplateContractTest::map).toList();
+  }
+
+  private static Set<String> actions(List<Map<String, Object>> statements) {
+    Set<String> actions = new HashSet<>();
+    for (Map<String, Object> statement : statements) {
+      Object action = statement.get("Action");
+      if (action instanceof List<?> l) {
+        l.forEach(a -> actions.add((String) a));
+      } else {
+        actions.add((String) action);
+      }
+    }
+    return actions;
+  }
+
+  private static Map<String, Object> statementWith(
+      List<Map<String, Object>> statements, String action) {
+    return statements.stream()
+        .filter(s -> actions(List.of(s)).contains(action))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no statement allows " + action));
+  }
+
+  private static Map<String, Object> function() {
+    return properties("BatchRunnerFunction");
+  }
+
+  private static Map<String, Object> properties(String resource) {
+    Map<String, Object> found = map(section("Resources").get(resource));
+    assertTrue(found != null, "no resource " + resource);
+    return map(found.get("Properties"));
+  }
+
+  private static Map<String, Object> section(String name) {
+    return map(TEMPLATE.get(name));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object value) {
+    return (Map<String, Object>) value;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> list(Object value) {
+    return (List<Object>) value;
+  }
+}

@@ -1,4 +1,0 @@
-package dev.batchrunner.dispatch;
-
-/** One entry of an ECS capacity provider strategy. */
-public record CapacityProviderItem(String capacityProvider, Integer weight, Integer base) {}

@@ -1,4 +1,0 @@
-package dev.batchrunner.json;
-
-/** A JSON text that writers embed as JSON, not as an escaped string. */
-public record RawJson(String json) {}

@@ -1,0 +1,36 @@
+package dev.batchrunner.testkit;
+
+import dev.batchrunner.emulators.DynamoDbLocal;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * Base of the integration tests that talk real HTTP to DynamoDB Local and the ECS stub: one of each
+ * per test class, started before its first test and stopped after its last.
+ */
+public abstract class EmulatorTest {
+  private static final AtomicInteger TABLES = new AtomicInteger();
+
+  protected static DynamoDbLocal dynamo;
+  protected static EcsStub ecs;
+
+  @BeforeAll
+  static void startEmulators() {
+    dynamo = DynamoDbLocal.start();
+    ecs = EcsStub.start();
+  }
+
+  @AfterAll
+  static void stopEmulators() {
+    ecs.close();
+    dynamo.close();
+  }
+
+  /** A new, empty idempotency table (cheaper than emptying one). */
+  protected static String newTable(String prefix) {
+    String table = prefix + "-" + TABLES.incrementAndGet();
+    dynamo.createIdempotencyTable(table);
+    return table;
+  }
+}
