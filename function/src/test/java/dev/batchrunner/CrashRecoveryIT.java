@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchrunner.core.catalog.BatchCatalog;
 import dev.batchrunner.core.dispatch.Claim;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
+import dev.batchrunner.core.dispatch.FailureReason;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.testing.Fixtures;
@@ -68,7 +69,7 @@ class CrashRecoveryIT extends EmulatorTest {
     DispatchFailedException early =
         assertThrows(
             DispatchFailedException.class, () -> healthy.process(event, Duration.ofSeconds(30)));
-    assertEquals("IN_PROGRESS", early.reason());
+    assertEquals(FailureReason.IN_PROGRESS, early.reason());
     assertTrue(early.retryable());
     assertEquals(1, ecs.runTaskCount());
 

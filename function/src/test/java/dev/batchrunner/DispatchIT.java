@@ -12,6 +12,7 @@ import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
 import dev.batchrunner.aws.ecs.EcsTaskLauncher;
 import dev.batchrunner.core.catalog.CatalogLoader;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
+import dev.batchrunner.core.dispatch.Outcome;
 import dev.batchrunner.core.request.RequestRejectedException;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.core.testing.MutableClock;
@@ -147,7 +148,7 @@ class DispatchIT extends EmulatorTest {
     assertEquals(first.get("taskArns"), second.get("taskArns"));
     assertEquals(first.get("idempotencyKey"), second.get("idempotencyKey"));
     assertEquals(
-        List.of("DISPATCHED", "DUPLICATE"),
+        List.of(Outcome.DISPATCHED, Outcome.DUPLICATE),
         observer.summaries().stream().map(s -> s.outcome()).toList());
   }
 
@@ -192,7 +193,7 @@ class DispatchIT extends EmulatorTest {
         0,
         dynamo.client().scan(b -> b.tableName(TABLE)).count(),
         "no record may block the redelivery");
-    assertEquals("FAILED", observer.last().outcome());
+    assertEquals(Outcome.FAILED, observer.last().outcome());
 
     JsonNode redelivered = process("monolith-put-events.json");
     assertEquals("DISPATCHED", redelivered.get("outcome").asText());
@@ -255,7 +256,7 @@ class DispatchIT extends EmulatorTest {
     assertEquals(0, ecs.runTaskCount());
     assertEquals(0, dynamo.client().scan(b -> b.tableName(TABLE)).count());
     assertEquals(
-        6, observer.summaries().stream().filter(s -> s.outcome().equals("REJECTED")).count());
+        6, observer.summaries().stream().filter(s -> s.outcome() == Outcome.REJECTED).count());
   }
 
   @Test

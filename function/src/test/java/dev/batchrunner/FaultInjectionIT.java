@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
+import dev.batchrunner.core.dispatch.FailureReason;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.core.testing.MutableClock;
 import dev.batchrunner.emulators.DynamoDbLocal;
@@ -88,7 +89,7 @@ class FaultInjectionIT extends EmulatorTest {
     DispatchFailedException e = assertThrows(DispatchFailedException.class, this::deliver);
 
     assertFalse(e.retryable());
-    assertEquals("ECS_PERMANENT", e.reason());
+    assertEquals(FailureReason.ECS_PERMANENT, e.reason());
     assertTrue(e.getMessage().contains("'daily-report'"), e.getMessage());
     assertTrue(e.getMessage().contains("task definition daily-report"), e.getMessage());
     assertTrue(e.getMessage().contains(type), e.getMessage());
@@ -112,7 +113,7 @@ class FaultInjectionIT extends EmulatorTest {
     DispatchFailedException e = assertThrows(DispatchFailedException.class, this::deliver);
 
     assertTrue(e.retryable());
-    assertEquals("ECS_TRANSIENT", e.reason());
+    assertEquals(FailureReason.ECS_TRANSIENT, e.reason());
     assertEquals(4, ecs.runTaskCount(), "the SDK retried with backoff up to its 4 attempts");
     assertEquals(0, ecs.tasksStarted());
     assertNoRecord();
@@ -188,7 +189,7 @@ class FaultInjectionIT extends EmulatorTest {
         assertThrows(DispatchFailedException.class, this::deliverThroughFaults);
 
     assertTrue(e.retryable());
-    assertEquals("IDEMPOTENCY_STORE", e.reason());
+    assertEquals(FailureReason.IDEMPOTENCY_STORE, e.reason());
     assertTrue(e.getMessage().contains("no task was launched"), e.getMessage());
     assertTrue(e.getMessage().contains(table), e.getMessage());
     assertEquals(0, ecs.runTaskCount(), "no launch without a record");
@@ -202,7 +203,7 @@ class FaultInjectionIT extends EmulatorTest {
         assertThrows(DispatchFailedException.class, this::deliverThroughFaults);
 
     assertTrue(e.retryable());
-    assertEquals("RECORD_UPDATE", e.reason());
+    assertEquals(FailureReason.RECORD_UPDATE, e.reason());
     assertEquals(1, ecs.tasksStarted());
     String task = ecs.startedTaskArns().get(0);
     assertTrue(e.getMessage().contains(task), e.getMessage());
@@ -253,7 +254,7 @@ class FaultInjectionIT extends EmulatorTest {
                     Fixtures.event("scheduled-input-transformer.json"), Duration.ofSeconds(30)));
 
     assertTrue(e.retryable());
-    assertEquals("IDEMPOTENCY_STORE", e.reason());
+    assertEquals(FailureReason.IDEMPOTENCY_STORE, e.reason());
     assertEquals(1, ecs.runTaskCount(), "only the dispatch made while DynamoDB was up");
   }
 

@@ -13,6 +13,7 @@ import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
 import dev.batchrunner.aws.ecs.EcsTaskLauncher;
 import dev.batchrunner.core.catalog.BatchCatalog;
 import dev.batchrunner.core.catalog.CatalogLoader;
+import dev.batchrunner.core.dispatch.Outcome;
 import dev.batchrunner.core.request.RequestRejectedException;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.emulators.DynamoDbLocal;
@@ -400,18 +401,18 @@ class MotoIT {
   private RequestSummary dispatched(String batchTypeId) {
     List<RequestSummary> matching =
         observer.summaries().stream()
-            .filter(s -> batchTypeId.equals(s.batchTypeId()) && "DISPATCHED".equals(s.outcome()))
+            .filter(s -> batchTypeId.equals(s.batchTypeId()) && Outcome.DISPATCHED == s.outcome())
             .toList();
     assertEquals(1, matching.size(), observer.summaries().toString());
     return matching.get(0);
   }
 
   private List<RequestSummary> dispatchedOrDuplicate() {
-    return observer.summaries().stream().filter(s -> !"REJECTED".equals(s.outcome())).toList();
+    return observer.summaries().stream().filter(s -> s.outcome() != Outcome.REJECTED).toList();
   }
 
   private static List<String> outcomes(List<RequestSummary> summaries) {
-    return summaries.stream().map(RequestSummary::outcome).toList();
+    return summaries.stream().map(s -> s.outcome().name()).toList();
   }
 
   private List<String> startedByBatchRunner() {

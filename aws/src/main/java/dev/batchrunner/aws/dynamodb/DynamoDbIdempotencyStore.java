@@ -2,6 +2,7 @@ package dev.batchrunner.aws.dynamodb;
 
 import dev.batchrunner.core.dispatch.Claim;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
+import dev.batchrunner.core.dispatch.FailureReason;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import java.time.Instant;
@@ -115,8 +116,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
               + id
               + " could not be marked DISPATCHED; a redelivery after the in-progress hold gets the"
               + " same task back from ECS (same clientToken)",
-          "RECORD_UPDATE",
-          true,
+          FailureReason.RECORD_UPDATE,
           e);
     }
   }
@@ -164,8 +164,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
             + table
             + (cause == null ? "" : ": " + cause.getMessage())
             + "; no task was launched",
-        "IDEMPOTENCY_STORE",
-        true,
+        FailureReason.IDEMPOTENCY_STORE,
         cause);
   }
 

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.batchrunner.core.json.Json;
-import dev.batchrunner.core.request.TaskLaunchFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -221,8 +220,8 @@ public final class CatalogLoader {
     checkEnvName(traceIdEnv, path + ".traceIdEnv");
 
     Map<String, String> usedEnv = new LinkedHashMap<>();
-    usedEnv.put(TaskLaunchFactory.ENV_BATCH_TYPE_ID, "batch-runner itself");
-    usedEnv.put(TaskLaunchFactory.ENV_IDEMPOTENCY_KEY, "batch-runner itself");
+    usedEnv.put(TaskEnvironment.BATCH_TYPE_ID, "batch-runner itself");
+    usedEnv.put(TaskEnvironment.IDEMPOTENCY_KEY, "batch-runner itself");
     claimEnv(usedEnv, traceIdEnv, path + ".traceIdEnv");
 
     Map<String, String> environmentEntries = new TreeMap<>();

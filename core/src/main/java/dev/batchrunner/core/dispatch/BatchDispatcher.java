@@ -2,25 +2,23 @@ package dev.batchrunner.core.dispatch;
 
 import dev.batchrunner.core.catalog.BatchCatalog;
 import dev.batchrunner.core.catalog.BatchDefinition;
-import dev.batchrunner.core.catalog.ParameterSpec;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Dispatched;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Duplicate;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Rejected;
 import dev.batchrunner.core.request.BatchRequest;
 import dev.batchrunner.core.request.IdempotencyKey;
-import dev.batchrunner.core.request.ParameterResolver;
 import dev.batchrunner.core.request.Rejection;
+import dev.batchrunner.core.request.RequestResolver;
+import dev.batchrunner.core.request.Resolution;
 import dev.batchrunner.core.request.SafeText;
-import dev.batchrunner.core.request.TaskLaunch;
-import dev.batchrunner.core.request.TaskLaunchFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The dispatch path of one parsed request: catalog lookup, parameter contract, idempotency claim,
- * RunTask, record update. Every expected result is a {@link DispatchOutcome}; a failure to dispatch
- * a valid request is a {@link DispatchFailedException}.
+ * The dispatch path of one request, resolved once by the {@link RequestResolver}: idempotency
+ * claim, RunTask, record update. Every expected result is a {@link DispatchOutcome}; a failure to
+ * dispatch a valid request is a {@link DispatchFailedException}.
  */
 public final class BatchDispatcher {
   /** Added to the invocation's remaining time before an IN_PROGRESS claim counts as abandoned. */
@@ -29,10 +27,7 @@ public final class BatchDispatcher {
   /** Used when the runtime does not say how long the invocation may run (Lambda's maximum). */
   static final Duration DEFAULT_REMAINING = Duration.ofMinutes(15);
 
-  /** What logs show instead of a sensitive or undeclared parameter's value. */
-  public static final String MASK = "****";
-
-  private final BatchCatalog catalog;
+  private final RequestResolver resolver;
   private final IdempotencyStore store;
   private final TaskLauncher launcher;
   private final Clock clock;
@@ -53,51 +48,40 @@ public final class BatchDispatcher {
       Clock clock,
       java.util.function.Supplier<String> claimIds) {
     this.claimIds = claimIds;
-    this.catalog = catalog;
+    this.resolver = new RequestResolver(catalog);
     this.store = store;
     this.launcher = launcher;
     this.clock = clock;
   }
 
+  /** Resolves a request against the catalog: see {@link RequestResolver}. */
+  public Resolution resolve(BatchRequest request) {
+    return resolver.resolve(request);
+  }
+
   /**
-   * Dispatches one request.
+   * Resolves and dispatches one request.
    *
    * @param remaining how long the invocation may still run, or {@link Duration#ZERO} if unknown
    */
   public DispatchOutcome dispatch(BatchRequest request, Duration remaining) {
-    BatchDefinition batch = catalog.find(request.batchTypeId()).orElse(null);
-    if (batch == null) {
-      return reject(
-          request,
-          "batchTypeId",
-          "unknown batch type "
-              + SafeText.quote(request.batchTypeId())
-              + " (known: "
-              + String.join(", ", new java.util.TreeSet<>(catalog.batchTypeIds()))
-              + ")");
+    return dispatch(resolve(request), remaining);
+  }
+
+  /**
+   * Dispatches one resolved request: a refused one is {@link Rejected}, a valid one is claimed,
+   * launched and recorded.
+   *
+   * @param remaining how long the invocation may still run, or {@link Duration#ZERO} if unknown
+   */
+  public DispatchOutcome dispatch(Resolution resolution, Duration remaining) {
+    BatchRequest request = resolution.request();
+    if (resolution instanceof Resolution.Invalid invalid) {
+      return new Rejected(request.batchTypeId(), request.traceId(), invalid.rejection());
     }
-    if (!batch.enabled()) {
-      return reject(request, "batchTypeId", "batch type '" + batch.id() + "' is disabled");
-    }
-    ParameterResolver.Resolution resolution =
-        ParameterResolver.resolve(batch, request.parameters());
-    if (resolution.rejection() != null) {
-      return new Rejected(request.batchTypeId(), request.traceId(), resolution.rejection());
-    }
-    IdempotencyKey key =
-        IdempotencyKey.of(batch.id(), resolution.parameters(), request.idempotencyKey());
-    TaskLaunch launch =
-        TaskLaunchFactory.build(batch, resolution.parameters(), key, request.traceId());
-    int overrides = TaskLaunchFactory.overridesLength(launch);
-    if (overrides > TaskLaunchFactory.ECS_OVERRIDES_LIMIT) {
-      return reject(
-          request,
-          "parameters",
-          "container overrides would be "
-              + overrides
-              + " characters, over ECS's limit of "
-              + TaskLaunchFactory.ECS_OVERRIDES_LIMIT);
-    }
+    Resolution.Valid valid = (Resolution.Valid) resolution;
+    BatchDefinition batch = valid.batch();
+    IdempotencyKey key = valid.key();
 
     Instant now = clock.instant();
     Duration hold = (remaining.isZero() || remaining.isNegative() ? DEFAULT_REMAINING : remaining);
@@ -120,7 +104,7 @@ public final class BatchDispatcher {
 
     LaunchResult result;
     try {
-      result = launcher.launch(launch);
+      result = launcher.launch(valid.launch());
     } catch (TaskLaunchException e) {
       // Nothing started: free the key so the redelivery (or a fixed catalog) can run it.
       RuntimeException releaseFailure = null;
@@ -137,8 +121,7 @@ public final class BatchDispatcher {
                   + batch.taskDefinition()
                   + "): ECS did not start the task: "
                   + e.getMessage(),
-              e.retryable() ? "ECS_TRANSIENT" : "ECS_PERMANENT",
-              e.retryable(),
+              e.retryable() ? FailureReason.ECS_TRANSIENT : FailureReason.ECS_PERMANENT,
               e);
       if (releaseFailure != null) {
         failure.addSuppressed(releaseFailure);
@@ -148,41 +131,6 @@ public final class BatchDispatcher {
     store.markDispatched(key.id(), result.taskArns(), clock.instant());
     return new Dispatched(
         batch.id(), request.traceId(), key.id(), result.taskArns(), result.dryRun());
-  }
-
-  /** Whether the catalog has this batch type (metrics use only known ones as a dimension). */
-  public boolean knows(String batchTypeId) {
-    return catalog.find(batchTypeId).isPresent();
-  }
-
-  /**
-   * The request's parameters as they may be logged: values of declared, non-sensitive parameters;
-   * sensitive and undeclared ones masked.
-   */
-  public java.util.Map<String, String> maskedParameters(BatchRequest request) {
-    BatchDefinition batch = catalog.find(request.batchTypeId()).orElse(null);
-    java.util.Map<String, String> masked = new java.util.TreeMap<>();
-    request
-        .parameters()
-        .forEach(
-            (name, value) -> {
-              ParameterSpec spec = batch == null ? null : batch.parameters().get(name);
-              masked.put(name, spec == null || spec.sensitive() ? MASK : value);
-            });
-    return masked;
-  }
-
-  /** The idempotency record id of a request, or null when it cannot be resolved. */
-  public String idempotencyId(BatchRequest request) {
-    BatchDefinition batch = catalog.find(request.batchTypeId()).orElse(null);
-    if (batch == null) {
-      return null;
-    }
-    ParameterResolver.Resolution resolution =
-        ParameterResolver.resolve(batch, request.parameters());
-    return resolution.rejection() != null
-        ? null
-        : IdempotencyKey.of(batch.id(), resolution.parameters(), request.idempotencyKey()).id();
   }
 
   private DispatchOutcome existing(
@@ -203,8 +151,7 @@ public final class BatchDispatcher {
               + "': the same request is being dispatched by another invocation (trace id "
               + found.traceId()
               + "); retry later",
-          "IN_PROGRESS",
-          true,
+          FailureReason.IN_PROGRESS,
           null);
     }
     return new Duplicate(

@@ -6,22 +6,19 @@ package dev.batchrunner.core.dispatch;
  * #retryable()} is false when a redelivery cannot help and the message says what to fix.
  */
 public final class DispatchFailedException extends RuntimeException {
-  private final boolean retryable;
-  private final String reason;
+  private final FailureReason reason;
 
-  public DispatchFailedException(
-      String message, String reason, boolean retryable, Throwable cause) {
+  public DispatchFailedException(String message, FailureReason reason, Throwable cause) {
     super(message, cause);
     this.reason = reason;
-    this.retryable = retryable;
   }
 
   public boolean retryable() {
-    return retryable;
+    return reason.retryable();
   }
 
-  /** A short machine-friendly reason for logs and metrics, e.g. {@code ECS_PERMANENT}. */
-  public String reason() {
+  /** Why, for logs and metrics. */
+  public FailureReason reason() {
     return reason;
   }
 }

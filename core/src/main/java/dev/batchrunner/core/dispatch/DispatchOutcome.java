@@ -6,8 +6,8 @@ import java.util.List;
 /** What became of one request: launched now, launched before, or refused. */
 public sealed interface DispatchOutcome {
 
-  /** The outcome name in results, logs and metrics. */
-  String name();
+  /** The outcome in results, logs and metrics. */
+  Outcome outcome();
 
   /** The batch type as sent (possibly unknown to the catalog). */
   String batchTypeId();
@@ -27,8 +27,8 @@ public sealed interface DispatchOutcome {
     }
 
     @Override
-    public String name() {
-      return "DISPATCHED";
+    public Outcome outcome() {
+      return Outcome.DISPATCHED;
     }
   }
 
@@ -45,8 +45,8 @@ public sealed interface DispatchOutcome {
     }
 
     @Override
-    public String name() {
-      return "DUPLICATE";
+    public Outcome outcome() {
+      return Outcome.DUPLICATE;
     }
   }
 
@@ -54,8 +54,8 @@ public sealed interface DispatchOutcome {
   record Rejected(String batchTypeId, String traceId, Rejection rejection)
       implements DispatchOutcome {
     @Override
-    public String name() {
-      return "REJECTED";
+    public Outcome outcome() {
+      return Outcome.REJECTED;
     }
   }
 }

@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Checks a request's parameters against its batch's declared contract and applies defaults. */
-public final class ParameterResolver {
+final class ParameterResolver {
 
   private ParameterResolver() {}
 
   /** The parameters after defaults, or the first problem found, in parameter-name order. */
-  public static Resolution resolve(BatchDefinition batch, Map<String, String> given) {
+  static Resolution resolve(BatchDefinition batch, Map<String, String> given) {
     for (String name : given.keySet()) {
       if (!batch.parameters().containsKey(name)) {
         String declared =
@@ -78,7 +78,7 @@ public final class ParameterResolver {
   }
 
   /** Resolved parameters, or the rejection. */
-  public record Resolution(Map<String, String> parameters, Rejection rejection) {
+  record Resolution(Map<String, String> parameters, Rejection rejection) {
     static Resolution rejected(Rejection rejection) {
       return new Resolution(Map.of(), rejection);
     }

@@ -6,6 +6,9 @@ public final class SafeText {
       java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final int MAX = 80;
 
+  /** What logs, events and dry runs show instead of a sensitive or undeclared parameter's value. */
+  public static final String MASK = "****";
+
   private SafeText() {}
 
   /**

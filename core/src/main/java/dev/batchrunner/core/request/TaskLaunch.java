@@ -1,7 +1,6 @@
 package dev.batchrunner.core.request;
 
 import dev.batchrunner.core.catalog.CapacityProviderItem;
-import dev.batchrunner.core.dispatch.BatchDispatcher;
 import java.util.List;
 import java.util.Map;
 
@@ -54,9 +53,9 @@ public record TaskLaunch(
   }
 
   /**
-   * The same launch with the values of sensitive parameters replaced by {@value
-   * BatchDispatcher#MASK}, for logs (a dry run's RunTask request). A sensitive value that also
-   * appears in the command is masked there too.
+   * The same launch with the values of sensitive parameters replaced by {@value SafeText#MASK}, for
+   * logs (a dry run's RunTask request). A sensitive value that also appears in the command is
+   * masked there too.
    */
   public TaskLaunch masked() {
     if (sensitiveEnvironment.isEmpty()) {
@@ -65,9 +64,9 @@ public record TaskLaunch(
     Map<String, String> env = new java.util.LinkedHashMap<>(environment);
     List<String> argv = command;
     for (String name : sensitiveEnvironment) {
-      String value = env.put(name, BatchDispatcher.MASK);
+      String value = env.put(name, SafeText.MASK);
       if (argv != null && value != null && !value.isEmpty()) {
-        argv = argv.stream().map(a -> a.replace(value, BatchDispatcher.MASK)).toList();
+        argv = argv.stream().map(a -> a.replace(value, SafeText.MASK)).toList();
       }
     }
     return new TaskLaunch(

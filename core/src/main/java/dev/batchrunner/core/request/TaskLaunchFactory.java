@@ -2,6 +2,7 @@ package dev.batchrunner.core.request;
 
 import dev.batchrunner.core.catalog.BatchDefinition;
 import dev.batchrunner.core.catalog.ParameterSpec;
+import dev.batchrunner.core.catalog.TaskEnvironment;
 import dev.batchrunner.core.json.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,8 +19,8 @@ public final class TaskLaunchFactory {
   public static final String STARTED_BY = "batch-runner";
   public static final String TAG_BATCH_TYPE = "batch-runner:batch-type";
   public static final String TAG_TRACE_ID = "batch-runner:trace-id";
-  public static final String ENV_BATCH_TYPE_ID = "BATCH_TYPE_ID";
-  public static final String ENV_IDEMPOTENCY_KEY = "IDEMPOTENCY_KEY";
+  public static final String ENV_BATCH_TYPE_ID = TaskEnvironment.BATCH_TYPE_ID;
+  public static final String ENV_IDEMPOTENCY_KEY = TaskEnvironment.IDEMPOTENCY_KEY;
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
 

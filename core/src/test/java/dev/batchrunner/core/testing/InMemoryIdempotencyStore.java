@@ -2,6 +2,7 @@ package dev.batchrunner.core.testing;
 
 import dev.batchrunner.core.dispatch.Claim;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
+import dev.batchrunner.core.dispatch.FailureReason;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import java.time.Instant;
@@ -35,7 +36,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     if (r == null) {
       // DynamoDB's "attribute_exists(#id)" fails: the adapter reports it as a failed update.
       throw new DispatchFailedException(
-          "idempotency record " + id + " is gone", "RECORD_UPDATE", true, null);
+          "idempotency record " + id + " is gone", FailureReason.RECORD_UPDATE, null);
     }
     records.put(
         id,

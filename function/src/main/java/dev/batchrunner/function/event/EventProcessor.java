@@ -9,11 +9,9 @@ import dev.batchrunner.core.dispatch.DispatchOutcome.Dispatched;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Duplicate;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Rejected;
 import dev.batchrunner.core.json.Json;
-import dev.batchrunner.core.request.BatchRequest;
 import dev.batchrunner.core.request.RequestRejectedException;
+import dev.batchrunner.core.request.Resolution;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Turns one invocation's bytes into its answer: parses the shape, dispatches each request, tells
@@ -69,73 +67,28 @@ public final class EventProcessor {
 
   private DispatchOutcome handle(ParsedRequest parsed, String messageId, Duration remaining) {
     long start = System.nanoTime();
+    RequestSummary.Delivery delivery = new RequestSummary.Delivery(parsed.eventId(), messageId);
     if (parsed instanceof ParsedRequest.Invalid invalid) {
-      observer.completed(summary(invalid.outcome(), null, invalid.eventId(), messageId, start));
+      observer.completed(
+          RequestSummary.completed(null, invalid.outcome(), delivery, millisSince(start)));
       return invalid.outcome();
     }
-    BatchRequest request = ((ParsedRequest.Valid) parsed).request();
+    // Resolved once: the dispatcher, the log line and the metrics all read this one value.
+    Resolution resolution = dispatcher.resolve(((ParsedRequest.Valid) parsed).request());
     try {
-      DispatchOutcome outcome = dispatcher.dispatch(request, remaining);
-      observer.completed(summary(outcome, request, request.eventId(), messageId, start));
+      DispatchOutcome outcome = dispatcher.dispatch(resolution, remaining);
+      observer.completed(
+          RequestSummary.completed(resolution, outcome, delivery, millisSince(start)));
       return outcome;
     } catch (RuntimeException e) {
-      boolean retryable = !(e instanceof DispatchFailedException f) || f.retryable();
-      observer.completed(
-          new RequestSummary(
-              request.batchTypeId(),
-              dispatcher.knows(request.batchTypeId()),
-              request.traceId(),
-              dispatcher.idempotencyId(request),
-              "FAILED",
-              List.of(),
-              request.eventId(),
-              messageId,
-              millisSince(start),
-              e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(),
-              retryable,
-              dispatcher.maskedParameters(request),
-              false));
+      observer.completed(RequestSummary.failed(resolution, e, delivery, millisSince(start)));
       throw e;
     }
   }
 
-  private RequestSummary summary(
-      DispatchOutcome outcome, BatchRequest request, String eventId, String messageId, long start) {
-    String key = null;
-    List<String> taskArns = List.of();
-    boolean dryRun = false;
-    String reason = null;
-    if (outcome instanceof Dispatched d) {
-      key = d.idempotencyKey();
-      taskArns = d.taskArns();
-      dryRun = d.dryRun();
-    } else if (outcome instanceof Duplicate d) {
-      key = d.idempotencyKey();
-      taskArns = d.taskArns();
-    } else if (outcome instanceof Rejected r) {
-      reason = r.rejection().message();
-    }
-    Map<String, String> parameters =
-        request == null ? Map.of() : dispatcher.maskedParameters(request);
-    return new RequestSummary(
-        outcome.batchTypeId(),
-        dispatcher.knows(outcome.batchTypeId()),
-        outcome.traceId(),
-        key,
-        outcome.name(),
-        taskArns,
-        eventId,
-        messageId,
-        millisSince(start),
-        reason,
-        false,
-        parameters,
-        dryRun);
-  }
-
   private ObjectNode result(DispatchOutcome outcome) {
     ObjectNode node = Json.NODES.objectNode();
-    node.put("outcome", outcome.name());
+    node.put("outcome", outcome.outcome().name());
     node.put("batchTypeId", outcome.batchTypeId());
     node.put("traceId", outcome.traceId());
     if (outcome instanceof Dispatched d) {

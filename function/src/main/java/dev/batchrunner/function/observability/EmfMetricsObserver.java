@@ -1,5 +1,6 @@
 package dev.batchrunner.function.observability;
 
+import dev.batchrunner.core.dispatch.Outcome;
 import dev.batchrunner.core.json.Json;
 import dev.batchrunner.function.event.RequestObserver;
 import dev.batchrunner.function.event.RequestSummary;
@@ -87,12 +88,12 @@ public final class EmfMetricsObserver implements RequestObserver {
     sink.accept(new String(line, StandardCharsets.UTF_8));
   }
 
-  static String metricName(String outcome) {
+  static String metricName(Outcome outcome) {
     return switch (outcome) {
-      case "DISPATCHED" -> "Dispatched";
-      case "DUPLICATE" -> "Duplicate";
-      case "REJECTED" -> "Rejected";
-      default -> "Failed";
+      case DISPATCHED -> "Dispatched";
+      case DUPLICATE -> "Duplicate";
+      case REJECTED -> "Rejected";
+      case FAILED -> "Failed";
     };
   }
 }

@@ -20,19 +20,21 @@ public final class LoggingRequestObserver implements RequestObserver {
     line =
         line.addKeyValue("traceId", s.traceId())
             .addKeyValue("idempotencyKey", s.idempotencyKey())
-            .addKeyValue("outcome", s.outcome())
+            .addKeyValue("outcome", s.outcome().name())
             .addKeyValue("taskArns", s.taskArns())
-            .addKeyValue("eventId", s.eventId())
+            .addKeyValue("eventId", s.delivery().eventId())
             .addKeyValue("durationMs", s.durationMillis())
             .addKeyValue("parameters", s.parameters());
-    if (s.messageId() != null) {
-      line = line.addKeyValue("messageId", s.messageId());
+    if (s.delivery().messageId() != null) {
+      line = line.addKeyValue("messageId", s.delivery().messageId());
     }
     if (s.reason() != null) {
       line = line.addKeyValue("reason", s.reason());
     }
-    if ("FAILED".equals(s.outcome())) {
-      line = line.addKeyValue("retryable", s.retryable());
+    if (s.failure() != null) {
+      line =
+          line.addKeyValue("failureReason", s.failure().reason().name())
+              .addKeyValue("retryable", s.failure().retryable());
     }
     if (s.dryRun()) {
       line = line.addKeyValue("dryRun", true);
@@ -42,18 +44,18 @@ public final class LoggingRequestObserver implements RequestObserver {
 
   private static Level level(RequestSummary s) {
     return switch (s.outcome()) {
-      case "REJECTED" -> Level.WARN;
-      case "FAILED" -> s.retryable() ? Level.WARN : Level.ERROR;
-      default -> Level.INFO;
+      case DISPATCHED, DUPLICATE -> Level.INFO;
+      case REJECTED -> Level.WARN;
+      case FAILED -> s.failure().retryable() ? Level.WARN : Level.ERROR;
     };
   }
 
   private static String message(RequestSummary s) {
     return switch (s.outcome()) {
-      case "DISPATCHED" -> s.dryRun() ? "dispatched (dry run)" : "dispatched";
-      case "DUPLICATE" -> "duplicate: nothing launched";
-      case "REJECTED" -> "rejected: " + s.reason();
-      default -> "failed: " + s.reason();
+      case DISPATCHED -> s.dryRun() ? "dispatched (dry run)" : "dispatched";
+      case DUPLICATE -> "duplicate: nothing launched";
+      case REJECTED -> "rejected: " + s.reason();
+      case FAILED -> "failed: " + s.reason();
     };
   }
 }

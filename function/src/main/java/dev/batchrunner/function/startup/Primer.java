@@ -8,6 +8,7 @@ import dev.batchrunner.core.catalog.BatchCatalog;
 import dev.batchrunner.core.catalog.BatchDefinition;
 import dev.batchrunner.core.catalog.ParameterSpec;
 import dev.batchrunner.core.dispatch.BatchDispatcher;
+import dev.batchrunner.core.dispatch.DispatchOutcome;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.dispatch.TaskLauncher;
@@ -137,19 +138,11 @@ public final class Primer {
     }
     new EmfMetricsObserver("Priming", line -> {}, Clock.systemUTC())
         .completed(
-            new RequestSummary(
-                "priming",
-                true,
-                "priming",
-                "priming#0",
-                "DISPATCHED",
-                List.of("priming"),
-                "priming",
+            RequestSummary.completed(
                 null,
-                1,
-                null,
-                false,
-                Map.of("p", "v"),
-                false));
+                new DispatchOutcome.Dispatched(
+                    "priming", "priming", "priming#0", List.of("priming"), false),
+                new RequestSummary.Delivery("priming", null),
+                1));
   }
 }

@@ -3,7 +3,6 @@ package dev.batchrunner.function.dispatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,6 +27,7 @@ import dev.batchrunner.core.dispatch.DispatchOutcome;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Dispatched;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Duplicate;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Rejected;
+import dev.batchrunner.core.dispatch.FailureReason;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.dispatch.LaunchResult;
@@ -36,6 +36,8 @@ import dev.batchrunner.core.dispatch.TaskLauncher;
 import dev.batchrunner.core.request.BatchRequest;
 import dev.batchrunner.core.request.IdempotencyKey;
 import dev.batchrunner.core.request.Rejection;
+import dev.batchrunner.core.request.Resolution;
+import dev.batchrunner.core.request.SafeText;
 import dev.batchrunner.core.request.TaskLaunch;
 import dev.batchrunner.core.request.TaskLaunchFactory;
 import dev.batchrunner.core.testing.Fixtures;
@@ -311,7 +313,7 @@ class BatchDispatcherTest {
   @Test
   void dispatch_whenDispatchedRecordExists_returnsDuplicateWithFirstTaskArnsAndLaunchesNothing() {
     BatchRequest request = request("daily-report", Map.of("reportDate", "2026-11-22"));
-    String id = dispatcher.idempotencyId(request);
+    String id = keyId(request);
     when(store.claim(any(), any()))
         .thenReturn(
             new Claim.Existing(
@@ -335,18 +337,14 @@ class BatchDispatcherTest {
     when(store.claim(any(), any()))
         .thenReturn(
             new Claim.Existing(
-                record(
-                    dispatcher.idempotencyId(request),
-                    IdempotencyRecord.Status.IN_PROGRESS,
-                    "first-trace",
-                    null)));
+                record(keyId(request), IdempotencyRecord.Status.IN_PROGRESS, "first-trace", null)));
 
     DispatchFailedException e =
         assertThrows(
             DispatchFailedException.class, () -> dispatcher.dispatch(request, Duration.ZERO));
 
     assertTrue(e.retryable());
-    assertEquals("IN_PROGRESS", e.reason());
+    assertEquals(FailureReason.IN_PROGRESS, e.reason());
     assertTrue(e.getMessage().contains("first-trace"), e.getMessage());
     verifyNoInteractions(launcher);
     verify(store, never()).release(anyString(), anyString());
@@ -361,7 +359,7 @@ class BatchDispatcherTest {
         .thenReturn(
             new Claim.Existing(
                 record(
-                    dispatcher.idempotencyId(request),
+                    keyId(request),
                     IdempotencyRecord.Status.DISPATCHED,
                     "first-trace",
                     IdempotencyKey.of(
@@ -417,7 +415,7 @@ class BatchDispatcherTest {
             DispatchFailedException.class, () -> dispatcher.dispatch(request, Duration.ZERO));
 
     assertTrue(e.retryable());
-    assertEquals("ECS_TRANSIENT", e.reason());
+    assertEquals(FailureReason.ECS_TRANSIENT, e.reason());
     assertTrue(e.getMessage().contains("batch 'invoice-export'"), e.getMessage());
     assertTrue(e.getMessage().contains("task definition invoice-export:3"), e.getMessage());
     assertTrue(e.getMessage().contains("RESOURCE:MEMORY"), e.getMessage());
@@ -425,7 +423,7 @@ class BatchDispatcherTest {
     InOrder order = inOrder(store, launcher);
     order.verify(store).claim(any(), eq(NOW));
     order.verify(launcher).launch(any());
-    order.verify(store).release(eq(dispatcher.idempotencyId(request)), anyString());
+    order.verify(store).release(eq(keyId(request)), anyString());
     verify(store, never()).markDispatched(anyString(), any(), any());
   }
 
@@ -440,9 +438,9 @@ class BatchDispatcherTest {
             DispatchFailedException.class, () -> dispatcher.dispatch(request, Duration.ZERO));
 
     assertFalse(e.retryable());
-    assertEquals("ECS_PERMANENT", e.reason());
+    assertEquals(FailureReason.ECS_PERMANENT, e.reason());
     assertTrue(e.getMessage().contains("task definition daily-report"), e.getMessage());
-    verify(store).release(eq(dispatcher.idempotencyId(request)), anyString());
+    verify(store).release(eq(keyId(request)), anyString());
   }
 
   @Test
@@ -461,10 +459,10 @@ class BatchDispatcherTest {
     assertEquals(List.of(releaseFailure), List.of(e.getSuppressed()));
   }
 
-  // --- helpers for logs ----------------------------------------------------------------------
+  // --- the one resolution -----------------------------------------------------------------
 
   @Test
-  void maskedParameters_masksSensitiveAndUndeclaredValues() {
+  void resolve_masksSensitiveAndUndeclaredValues() {
     BatchRequest request =
         request(
             "invoice-export",
@@ -477,39 +475,40 @@ class BatchDispatcherTest {
                 "secret?"));
 
     assertEquals(
-        Map.of(
-            "customerId",
-            "C1234567",
-            "accountNumber",
-            BatchDispatcher.MASK,
-            "extra",
-            BatchDispatcher.MASK),
-        dispatcher.maskedParameters(request));
+        Map.of("customerId", "C1234567", "accountNumber", SafeText.MASK, "extra", SafeText.MASK),
+        dispatcher.resolve(request).maskedParameters());
   }
 
   @Test
-  void maskedParameters_whenBatchTypeUnknown_masksEverything() {
+  void resolve_whenBatchTypeUnknown_masksEverything() {
     assertEquals(
-        Map.of("a", BatchDispatcher.MASK),
-        dispatcher.maskedParameters(request("nope", Map.of("a", "1"))));
+        Map.of("a", SafeText.MASK),
+        dispatcher.resolve(request("nope", Map.of("a", "1"))).maskedParameters());
   }
 
   @Test
-  void idempotencyId_whenResolvable_isTheKeyAfterDefaults_elseNull() {
+  void resolve_whenResolvable_keyIsTheKeyAfterDefaults_elseInvalid() {
     assertEquals(
         IdempotencyKey.of("daily-report", Map.of("reportDate", "2026-11-22", "tenant", "all"), null)
             .id(),
-        dispatcher.idempotencyId(request("daily-report", Map.of("reportDate", "2026-11-22"))));
-    assertNull(dispatcher.idempotencyId(request("daily-report", Map.of())));
-    assertNull(dispatcher.idempotencyId(request("nope", Map.of())));
+        keyId(request("daily-report", Map.of("reportDate", "2026-11-22"))));
+    assertInstanceOf(
+        Resolution.Invalid.class, dispatcher.resolve(request("daily-report", Map.of())));
+    assertInstanceOf(Resolution.Invalid.class, dispatcher.resolve(request("nope", Map.of())));
   }
 
   @Test
-  void knows_isTrueForCatalogEntriesIncludingDisabledOnes() {
-    assertTrue(dispatcher.knows("daily-report"));
-    assertTrue(dispatcher.knows("retired"));
-    assertFalse(dispatcher.knows("nope"));
-    assertFalse(dispatcher.knows(null));
+  void resolve_knownBatchType_isTrueForCatalogEntriesIncludingDisabledOnes() {
+    assertTrue(dispatcher.resolve(request("daily-report", Map.of())).knownBatchType());
+    assertTrue(dispatcher.resolve(request("retired", Map.of())).knownBatchType());
+    assertFalse(dispatcher.resolve(request("nope", Map.of())).knownBatchType());
+    assertFalse(dispatcher.resolve(request(null, Map.of())).knownBatchType());
+  }
+
+  private String keyId(BatchRequest request) {
+    Resolution resolution = dispatcher.resolve(request);
+    assertInstanceOf(Resolution.Valid.class, resolution, resolution::toString);
+    return ((Resolution.Valid) resolution).key().id();
   }
 
   // --- helpers -------------------------------------------------------------------------------

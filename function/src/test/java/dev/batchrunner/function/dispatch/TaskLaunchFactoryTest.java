@@ -1,6 +1,7 @@
 package dev.batchrunner.function.dispatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,8 +12,10 @@ import dev.batchrunner.aws.ecs.DryRunTaskLauncher;
 import dev.batchrunner.core.catalog.BatchCatalog;
 import dev.batchrunner.core.catalog.BatchDefinition;
 import dev.batchrunner.core.catalog.CatalogLoader;
+import dev.batchrunner.core.request.BatchRequest;
 import dev.batchrunner.core.request.IdempotencyKey;
-import dev.batchrunner.core.request.ParameterResolver;
+import dev.batchrunner.core.request.RequestResolver;
+import dev.batchrunner.core.request.Resolution;
 import dev.batchrunner.core.request.TaskLaunch;
 import dev.batchrunner.core.request.TaskLaunchFactory;
 import java.io.IOException;
@@ -210,11 +213,11 @@ class TaskLaunchFactoryTest {
   }
 
   private static TaskLaunch build(String batchTypeId, Map<String, String> given) {
-    BatchDefinition batch = batch(batchTypeId);
-    ParameterResolver.Resolution resolution = ParameterResolver.resolve(batch, given);
-    assertNull(resolution.rejection(), () -> String.valueOf(resolution.rejection()));
-    IdempotencyKey key = IdempotencyKey.of(batchTypeId, resolution.parameters(), null);
-    return TaskLaunchFactory.build(batch, resolution.parameters(), key, "trace-1");
+    Resolution resolution =
+        new RequestResolver(CATALOG_INSTANCE)
+            .resolve(new BatchRequest(batchTypeId, "trace-1", given, null, null));
+    assertInstanceOf(Resolution.Valid.class, resolution, resolution::toString);
+    return ((Resolution.Valid) resolution).launch();
   }
 
   private static BatchDefinition batch(String id) {

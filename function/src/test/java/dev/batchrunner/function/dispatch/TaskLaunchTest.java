@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.batchrunner.core.catalog.BatchDefinition;
-import dev.batchrunner.core.dispatch.BatchDispatcher;
 import dev.batchrunner.core.request.IdempotencyKey;
+import dev.batchrunner.core.request.SafeText;
 import dev.batchrunner.core.request.TaskLaunch;
 import dev.batchrunner.core.request.TaskLaunchFactory;
 import dev.batchrunner.function.testing.Processors;
@@ -32,7 +32,7 @@ class TaskLaunchTest {
   void masked_replacesSensitiveValuesOnly() {
     TaskLaunch masked = build().masked();
 
-    assertEquals(BatchDispatcher.MASK, masked.environment().get("ACCOUNT_NUMBER"));
+    assertEquals(SafeText.MASK, masked.environment().get("ACCOUNT_NUMBER"));
     assertEquals("C1234567", masked.environment().get("CUSTOMER_ID"));
     assertEquals(build().clientToken(), masked.clientToken());
   }

@@ -5,6 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchrunner.core.dispatch.DispatchFailedException;
+import dev.batchrunner.core.dispatch.DispatchOutcome;
+import dev.batchrunner.core.dispatch.DispatchOutcome.Dispatched;
+import dev.batchrunner.core.dispatch.DispatchOutcome.Duplicate;
+import dev.batchrunner.core.dispatch.DispatchOutcome.Rejected;
+import dev.batchrunner.core.dispatch.FailureReason;
+import dev.batchrunner.core.dispatch.Outcome;
+import dev.batchrunner.core.request.BatchRequest;
+import dev.batchrunner.core.request.Rejection;
+import dev.batchrunner.core.request.Resolution;
 import dev.batchrunner.function.event.RequestSummary;
 import java.time.Clock;
 import java.time.Instant;
@@ -67,9 +77,25 @@ class EmfMetricsObserverTest {
     assertEquals("(unknown)", JSON.readTree(lines.get(0)).get("BatchTypeId").asText());
   }
 
+  /** A summary as EventProcessor derives it, for a batch type the catalog knows or not. */
   private static RequestSummary summary(String batch, boolean known, String outcome, long ms) {
-    return new RequestSummary(
-        batch, known, "t-1", null, outcome, List.of(), null, null, ms, null, false, Map.of(),
-        false);
+    BatchRequest request = new BatchRequest(batch, "t-1", Map.of(), null, null);
+    Rejection rejection = new Rejection("batchTypeId", "refused");
+    Resolution resolution = new Resolution.Invalid(request, known, Map.of(), rejection);
+    RequestSummary.Delivery delivery = new RequestSummary.Delivery(null, null);
+    DispatchOutcome result =
+        switch (Outcome.valueOf(outcome)) {
+          case DISPATCHED -> new Dispatched(batch, "t-1", batch + "#0", List.of("arn"), false);
+          case DUPLICATE -> new Duplicate(batch, "t-1", batch + "#0", List.of("arn"), "t-0");
+          case REJECTED -> new Rejected(batch, "t-1", rejection);
+          case FAILED -> null;
+        };
+    return result == null
+        ? RequestSummary.failed(
+            resolution,
+            new DispatchFailedException("down", FailureReason.ECS_TRANSIENT, null),
+            delivery,
+            ms)
+        : RequestSummary.completed(resolution, result, delivery, ms);
   }
 }
