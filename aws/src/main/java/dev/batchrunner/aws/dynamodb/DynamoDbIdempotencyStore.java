@@ -37,7 +37,9 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
   /**
    * The claim condition. A record blocks the request only while it is live: not past its TTL
    * (DynamoDB deletes expired items lazily, up to days later) and not an IN_PROGRESS claim whose
-   * holder ran out of time. Changing it changes who may launch: see DynamoDbIdempotencyStoreIT.
+   * holder ran out of time. Changing it changes who may launch: DynamoDbIdempotencyStoreTest pins
+   * it part by part, and DynamoDbIdempotencyStoreIT runs IdempotencyStoreContract (the contract the
+   * in-memory fake is held to as well) against DynamoDB Local.
    */
   static final String CLAIM_CONDITION =
       "attribute_not_exists(#id) OR #expiresAt < :nowSeconds"

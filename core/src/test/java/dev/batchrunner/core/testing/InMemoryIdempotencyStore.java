@@ -6,6 +6,7 @@ import dev.batchrunner.core.dispatch.FailureReason;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,7 +16,8 @@ import java.util.TreeMap;
  * An {@link IdempotencyStore} in memory with DynamoDbIdempotencyStore's conditions: a claim wins
  * when no record exists, the record's TTL (epoch seconds) has passed, or it is an IN_PROGRESS claim
  * past its {@code inProgressUntil} (epoch millis); a release deletes only the caller's own
- * IN_PROGRESS claim.
+ * IN_PROGRESS claim. {@link IdempotencyStoreContract} holds both stores to the same behaviour
+ * (InMemoryIdempotencyStoreTest, DynamoDbIdempotencyStoreIT).
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
   private final Map<String, IdempotencyRecord> records = new TreeMap<>();
@@ -26,7 +28,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     if (existing != null && isLive(existing, now)) {
       return new Claim.Existing(existing);
     }
-    records.put(record.id(), record);
+    records.put(record.id(), asStored(record));
     return new Claim.Acquired();
   }
 
@@ -72,6 +74,24 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
   /** How many records are stored, live or not. */
   public synchronized int size() {
     return records.size();
+  }
+
+  /**
+   * The record at the precision of the DynamoDB item: expiresAt in epoch seconds (the TTL
+   * attribute), inProgressUntil in epoch millis; createdAt is ISO-8601 text there, kept whole.
+   */
+  private static IdempotencyRecord asStored(IdempotencyRecord r) {
+    return new IdempotencyRecord(
+        r.id(),
+        r.batchTypeId(),
+        r.status(),
+        r.traceId(),
+        r.requestHash(),
+        r.taskArns(),
+        r.createdAt(),
+        r.expiresAt() == null ? null : r.expiresAt().truncatedTo(ChronoUnit.SECONDS),
+        r.inProgressUntil() == null ? null : r.inProgressUntil().truncatedTo(ChronoUnit.MILLIS),
+        r.claimId());
   }
 
   /** The same liveness rule as DynamoDbIdempotencyStore.CLAIM_CONDITION, negated. */
