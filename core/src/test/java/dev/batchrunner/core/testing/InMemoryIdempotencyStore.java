@@ -39,17 +39,12 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     }
     records.put(
         id,
-        new IdempotencyRecord(
-            r.id(),
-            r.batchTypeId(),
-            IdempotencyRecord.Status.DISPATCHED,
-            r.traceId(),
-            r.requestHash(),
-            taskArns,
-            r.createdAt(),
-            r.expiresAt(),
-            null,
-            null));
+        r.toBuilder()
+            .status(IdempotencyRecord.Status.DISPATCHED)
+            .taskArns(taskArns)
+            .inProgressUntil(null)
+            .claimId(null)
+            .build());
   }
 
   @Override
