@@ -61,7 +61,7 @@ public final class MotoEcsFixture {
       BatchDefinition batch = catalog.find(id).orElseThrow();
       families
           .computeIfAbsent(family(batch.taskDefinition()), f -> new LinkedHashSet<>())
-          .add(batch.containerName());
+          .add(batch.container().name());
     }
     return families;
   }

@@ -194,19 +194,21 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     AttributeValue until = item.get("inProgressUntil");
     AttributeValue created = item.get("createdAt");
     AttributeValue expires = item.get(TTL_ATTRIBUTE);
-    return new IdempotencyRecord(
-        text(item, KEY),
-        text(item, "batchTypeId"),
-        IdempotencyRecord.Status.valueOf(text(item, "status")),
-        text(item, "traceId"),
-        text(item, "requestHash"),
-        arns == null || !arns.hasL()
-            ? List.of()
-            : arns.l().stream().map(AttributeValue::s).toList(),
-        created == null ? null : Instant.parse(created.s()),
-        expires == null ? null : Instant.ofEpochSecond(Long.parseLong(expires.n())),
-        until == null ? null : Instant.ofEpochMilli(Long.parseLong(until.n())),
-        text(item, "claimId"));
+    return IdempotencyRecord.builder()
+        .id(text(item, KEY))
+        .batchTypeId(text(item, "batchTypeId"))
+        .status(IdempotencyRecord.Status.valueOf(text(item, "status")))
+        .traceId(text(item, "traceId"))
+        .requestHash(text(item, "requestHash"))
+        .taskArns(
+            arns == null || !arns.hasL()
+                ? List.of()
+                : arns.l().stream().map(AttributeValue::s).toList())
+        .createdAt(created == null ? null : Instant.parse(created.s()))
+        .expiresAt(expires == null ? null : Instant.ofEpochSecond(Long.parseLong(expires.n())))
+        .inProgressUntil(until == null ? null : Instant.ofEpochMilli(Long.parseLong(until.n())))
+        .claimId(text(item, "claimId"))
+        .build();
   }
 
   private static String text(Map<String, AttributeValue> item, String name) {

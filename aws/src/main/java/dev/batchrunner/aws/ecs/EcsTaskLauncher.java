@@ -1,6 +1,8 @@
 package dev.batchrunner.aws.ecs;
 
 import dev.batchrunner.core.catalog.CapacityProviderItem;
+import dev.batchrunner.core.catalog.Network;
+import dev.batchrunner.core.catalog.Placement;
 import dev.batchrunner.core.dispatch.LaunchResult;
 import dev.batchrunner.core.dispatch.TaskLaunchException;
 import dev.batchrunner.core.dispatch.TaskLauncher;
@@ -75,19 +77,21 @@ public final class EcsTaskLauncher implements TaskLauncher {
 
   /** The RunTask request for a launch, exactly as it is sent. */
   public static RunTaskRequest toRequest(TaskLaunch launch) {
+    dev.batchrunner.core.request.ContainerOverride overrides = launch.container();
     ContainerOverride.Builder container =
         ContainerOverride.builder()
-            .name(launch.containerName())
+            .name(overrides.name())
             .environment(
-                launch.environment().entrySet().stream()
+                overrides.environment().entrySet().stream()
                     .map(e -> KeyValuePair.builder().name(e.getKey()).value(e.getValue()).build())
                     .toList());
-    if (launch.command() != null) {
-      container.command(launch.command());
+    if (overrides.command() != null) {
+      container.command(overrides.command());
     }
+    Placement placement = launch.placement();
     RunTaskRequest.Builder request =
         RunTaskRequest.builder()
-            .cluster(launch.cluster())
+            .cluster(placement.cluster())
             .taskDefinition(launch.taskDefinition())
             .count(1)
             .overrides(TaskOverride.builder().containerOverrides(container.build()).build())
@@ -97,26 +101,29 @@ public final class EcsTaskLauncher implements TaskLauncher {
                 launch.tags().entrySet().stream()
                     .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build())
                     .toList());
-    if (launch.launchType() != null) {
-      request.launchType(launch.launchType());
+    if (placement.launchType() != null) {
+      request.launchType(placement.launchType());
     }
-    if (!launch.capacityProviderStrategy().isEmpty()) {
+    if (!placement.capacityProviderStrategy().isEmpty()) {
       request.capacityProviderStrategy(
-          launch.capacityProviderStrategy().stream().map(EcsTaskLauncher::strategyItem).toList());
+          placement.capacityProviderStrategy().stream()
+              .map(EcsTaskLauncher::strategyItem)
+              .toList());
     }
-    if (!launch.subnets().isEmpty()) {
-      AwsVpcConfiguration.Builder vpc = AwsVpcConfiguration.builder().subnets(launch.subnets());
-      if (!launch.securityGroups().isEmpty()) {
-        vpc.securityGroups(launch.securityGroups());
+    Network network = placement.network();
+    if (!network.subnets().isEmpty()) {
+      AwsVpcConfiguration.Builder vpc = AwsVpcConfiguration.builder().subnets(network.subnets());
+      if (!network.securityGroups().isEmpty()) {
+        vpc.securityGroups(network.securityGroups());
       }
-      if (launch.assignPublicIp() != null) {
-        vpc.assignPublicIp(launch.assignPublicIp());
+      if (network.assignPublicIp() != null) {
+        vpc.assignPublicIp(network.assignPublicIp());
       }
       request.networkConfiguration(
           NetworkConfiguration.builder().awsvpcConfiguration(vpc.build()).build());
     }
-    if (launch.platformVersion() != null) {
-      request.platformVersion(launch.platformVersion());
+    if (placement.platformVersion() != null) {
+      request.platformVersion(placement.platformVersion());
     }
     return request.build();
   }

@@ -1,6 +1,7 @@
 package dev.batchrunner.aws.dynamodb;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,7 @@ import static org.mockito.Mockito.when;
 
 import dev.batchrunner.core.dispatch.Claim;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
+import dev.batchrunner.core.dispatch.FailureReason;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import java.time.Instant;
 import java.util.List;
@@ -173,22 +175,22 @@ class DynamoDbIdempotencyStoreTest {
         assertThrows(
             DispatchFailedException.class, () -> store.markDispatched(KEY, List.of(TASK_ARN), NOW));
 
-    assertEquals("RECORD_UPDATE", e.reason());
+    assertEquals(FailureReason.RECORD_UPDATE, e.reason());
     assertTrue(e.retryable());
   }
 
   private static IdempotencyRecord claim() {
-    return new IdempotencyRecord(
-        KEY,
-        "daily-report",
-        IdempotencyRecord.Status.IN_PROGRESS,
-        "trace-1",
-        "ab".repeat(32),
-        List.of(),
-        NOW,
-        NOW.plusSeconds(86_400),
-        NOW.plusSeconds(40),
-        "claim-1");
+    return IdempotencyRecord.builder()
+        .id(KEY)
+        .batchTypeId("daily-report")
+        .status(IdempotencyRecord.Status.IN_PROGRESS)
+        .traceId("trace-1")
+        .requestHash("ab".repeat(32))
+        .createdAt(NOW)
+        .expiresAt(NOW.plusSeconds(86_400))
+        .inProgressUntil(NOW.plusSeconds(40))
+        .claimId("claim-1")
+        .build();
   }
 
   private static AttributeValue string(String value) {
@@ -197,5 +199,51 @@ class DynamoDbIdempotencyStoreTest {
 
   private static AttributeValue number(String value) {
     return AttributeValue.builder().n(value).build();
+  }
+
+  // --- the item mapping ---------------------------------------------------------------------
+
+  // Milliseconds: createdAt and inProgressUntil keep them.
+  private static final Instant ROUND_TRIP_NOW = Instant.parse("2026-11-22T08:00:00.123Z");
+  // Whole seconds: the item keeps expiresAt as TTL epoch seconds.
+  private static final Instant ROUND_TRIP_EXPIRES = Instant.parse("2026-11-23T08:00:00Z");
+
+  @Test
+  void fromItem_ofToItem_whenInProgress_isTheSameRecord() {
+    IdempotencyRecord claim =
+        IdempotencyRecord.builder()
+            .id("daily-report#abc")
+            .batchTypeId("daily-report")
+            .status(IdempotencyRecord.Status.IN_PROGRESS)
+            .traceId("trace-1")
+            .requestHash("abc")
+            .createdAt(ROUND_TRIP_NOW)
+            .expiresAt(ROUND_TRIP_EXPIRES)
+            .inProgressUntil(ROUND_TRIP_NOW.plusSeconds(60))
+            .claimId("claim-1")
+            .build();
+
+    assertEquals(claim, DynamoDbIdempotencyStore.fromItem(DynamoDbIdempotencyStore.toItem(claim)));
+  }
+
+  @Test
+  void fromItem_ofToItem_whenDispatched_isTheSameRecordWithoutClaimAttributes() {
+    IdempotencyRecord dispatched =
+        IdempotencyRecord.builder()
+            .id("daily-report#abc")
+            .batchTypeId("daily-report")
+            .status(IdempotencyRecord.Status.DISPATCHED)
+            .traceId("trace-1")
+            .requestHash("abc")
+            .taskArns(List.of("arn:aws:ecs:eu-west-1:123456789012:task/batch/1"))
+            .createdAt(ROUND_TRIP_NOW)
+            .expiresAt(ROUND_TRIP_EXPIRES)
+            .build();
+
+    Map<String, AttributeValue> item = DynamoDbIdempotencyStore.toItem(dispatched);
+
+    assertFalse(item.containsKey("inProgressUntil"));
+    assertFalse(item.containsKey("claimId"));
+    assertEquals(dispatched, DynamoDbIdempotencyStore.fromItem(item));
   }
 }

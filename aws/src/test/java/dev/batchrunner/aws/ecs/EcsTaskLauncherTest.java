@@ -12,6 +12,8 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import dev.batchrunner.core.catalog.CapacityProviderItem;
+import dev.batchrunner.core.catalog.Network;
+import dev.batchrunner.core.catalog.Placement;
 import dev.batchrunner.core.dispatch.LaunchResult;
 import dev.batchrunner.core.dispatch.TaskLaunchException;
 import dev.batchrunner.core.request.TaskLaunch;
@@ -348,20 +350,15 @@ class EcsTaskLauncherTest {
     tags.put("batch-runner:trace-id", "trace-1");
     return new TaskLaunch(
         "daily-report",
-        CLUSTER,
         "daily-report:3",
-        launchType,
-        strategy,
-        subnets,
-        securityGroups,
-        assignPublicIp,
-        platformVersion,
-        "app",
-        env,
-        command,
+        new Placement(
+            CLUSTER,
+            launchType,
+            strategy,
+            new Network(subnets, securityGroups, assignPublicIp),
+            platformVersion),
+        new dev.batchrunner.core.request.ContainerOverride("app", env, command, java.util.Set.of()),
         TOKEN,
-        "batch-runner",
-        tags,
-        java.util.Set.of());
+        tags);
   }
 }

@@ -239,22 +239,20 @@ public final class CatalogLoader {
     if (problems.size() > before) {
       return null;
     }
+    Placement placement =
+        new Placement(
+            cluster,
+            launchType,
+            strategy,
+            new Network(subnets, securityGroups, assignPublicIp),
+            platformVersion);
     return new BatchDefinition(
         id,
         taskDefinition,
-        containerName,
-        cluster,
-        launchType,
-        strategy,
-        subnets,
-        securityGroups,
-        assignPublicIp,
-        platformVersion,
-        window,
-        traceIdEnv,
+        placement,
+        new ContainerTemplate(containerName, traceIdEnv, environmentEntries, command),
         parameters,
-        environmentEntries,
-        command,
+        window,
         enabled == null || enabled);
   }
 

@@ -86,17 +86,18 @@ public final class BatchDispatcher {
     Instant now = clock.instant();
     Duration hold = (remaining.isZero() || remaining.isNegative() ? DEFAULT_REMAINING : remaining);
     IdempotencyRecord record =
-        new IdempotencyRecord(
-            key.id(),
-            batch.id(),
-            IdempotencyRecord.Status.IN_PROGRESS,
-            request.traceId(),
-            key.requestHash(),
-            java.util.List.of(),
-            now,
-            now.plus(batch.idempotencyWindow()),
-            now.plus(hold).plus(IN_PROGRESS_MARGIN),
-            claimIds.get());
+        IdempotencyRecord.builder()
+            .id(key.id())
+            .batchTypeId(batch.id())
+            .status(IdempotencyRecord.Status.IN_PROGRESS)
+            .traceId(request.traceId())
+            .requestHash(key.requestHash())
+            .taskArns(java.util.List.of())
+            .createdAt(now)
+            .expiresAt(now.plus(batch.idempotencyWindow()))
+            .inProgressUntil(now.plus(hold).plus(IN_PROGRESS_MARGIN))
+            .claimId(claimIds.get())
+            .build();
     Claim claim = store.claim(record, now);
     if (claim instanceof Claim.Existing existing) {
       return existing(request, key, existing.record());

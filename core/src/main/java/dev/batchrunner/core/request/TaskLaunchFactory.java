@@ -1,6 +1,7 @@
 package dev.batchrunner.core.request;
 
 import dev.batchrunner.core.catalog.BatchDefinition;
+import dev.batchrunner.core.catalog.ContainerTemplate;
 import dev.batchrunner.core.catalog.ParameterSpec;
 import dev.batchrunner.core.catalog.TaskEnvironment;
 import dev.batchrunner.core.json.Json;
@@ -16,7 +17,9 @@ public final class TaskLaunchFactory {
   /** ECS's limit on the JSON of a RunTask {@code overrides} structure, formatting included. */
   public static final int ECS_OVERRIDES_LIMIT = 8192;
 
+  /** The startedBy of every task batch-runner starts. */
   public static final String STARTED_BY = "batch-runner";
+
   public static final String TAG_BATCH_TYPE = "batch-runner:batch-type";
   public static final String TAG_TRACE_ID = "batch-runner:trace-id";
   public static final String ENV_BATCH_TYPE_ID = TaskEnvironment.BATCH_TYPE_ID;
@@ -29,11 +32,12 @@ public final class TaskLaunchFactory {
   /** The launch for a request whose parameters are already resolved against {@code batch}. */
   public static TaskLaunch build(
       BatchDefinition batch, Map<String, String> parameters, IdempotencyKey key, String traceId) {
+    ContainerTemplate container = batch.container();
     Map<String, String> env = new LinkedHashMap<>();
-    env.put(batch.traceIdEnv(), traceId);
+    env.put(container.traceIdEnv(), traceId);
     env.put(ENV_BATCH_TYPE_ID, batch.id());
     env.put(ENV_IDEMPOTENCY_KEY, key.id());
-    env.putAll(batch.environment());
+    env.putAll(container.environment());
     java.util.Set<String> sensitive = new java.util.HashSet<>();
     for (Map.Entry<String, String> p : parameters.entrySet()) {
       ParameterSpec spec = batch.parameters().get(p.getKey());
@@ -47,21 +51,12 @@ public final class TaskLaunchFactory {
     tags.put(TAG_TRACE_ID, traceId);
     return new TaskLaunch(
         batch.id(),
-        batch.cluster(),
         batch.taskDefinition(),
-        batch.launchType(),
-        batch.capacityProviderStrategy(),
-        batch.subnets(),
-        batch.securityGroups(),
-        batch.assignPublicIp(),
-        batch.platformVersion(),
-        batch.containerName(),
-        env,
-        command(batch.command(), parameters),
+        batch.placement(),
+        new ContainerOverride(
+            container.name(), env, command(container.command(), parameters), sensitive),
         key.hash(),
-        STARTED_BY,
-        tags,
-        sensitive);
+        tags);
   }
 
   /** Substitutes {@code {param}} in each argv element; the catalog guarantees each is resolved. */
@@ -88,13 +83,14 @@ public final class TaskLaunchFactory {
    * 8,192-character limit (JSON punctuation and names included).
    */
   public static int overridesLength(TaskLaunch launch) {
+    ContainerOverride overrides = launch.container();
     Map<String, Object> container = new LinkedHashMap<>();
-    container.put("name", launch.containerName());
-    if (launch.command() != null) {
-      container.put("command", launch.command());
+    container.put("name", overrides.name());
+    if (overrides.command() != null) {
+      container.put("command", overrides.command());
     }
     List<Map<String, String>> environment = new ArrayList<>();
-    launch
+    overrides
         .environment()
         .forEach((name, value) -> environment.add(Map.of("name", name, "value", value)));
     container.put("environment", environment);

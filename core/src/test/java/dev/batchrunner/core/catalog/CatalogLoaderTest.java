@@ -66,18 +66,20 @@ class CatalogLoaderTest {
     assertEquals(
         Set.of("daily-report", "invoice-export", "nightly-cleanup"), catalog.batchTypeIds());
     BatchDefinition daily = catalog.find("daily-report").orElseThrow();
-    assertEquals("arn:aws:ecs:eu-west-1:123456789012:cluster/batch", daily.cluster());
-    assertEquals(List.of("subnet-0aaa1111", "subnet-0bbb2222"), daily.subnets());
-    assertEquals(List.of("sg-0ccc3333"), daily.securityGroups());
-    assertEquals(Map.of("OUTPUT_BUCKET", "acme-reports"), daily.environment());
-    assertEquals("FARGATE", daily.launchType());
+    assertEquals("arn:aws:ecs:eu-west-1:123456789012:cluster/batch", daily.placement().cluster());
+    assertEquals(
+        List.of("subnet-0aaa1111", "subnet-0bbb2222"), daily.placement().network().subnets());
+    assertEquals(List.of("sg-0ccc3333"), daily.placement().network().securityGroups());
+    assertEquals(Map.of("OUTPUT_BUCKET", "acme-reports"), daily.container().environment());
+    assertEquals("FARGATE", daily.placement().launchType());
     assertEquals(Duration.ofHours(24), daily.idempotencyWindow());
     assertEquals(
         Duration.ofDays(7), catalog.find("invoice-export").orElseThrow().idempotencyWindow());
     assertTrue(
         catalog.find("invoice-export").orElseThrow().parameters().get("accountNumber").sensitive());
     assertEquals(
-        List.of("report", "--date", "{reportDate}", "--tenant", "{tenant}"), daily.command());
+        List.of("report", "--date", "{reportDate}", "--tenant", "{tenant}"),
+        daily.container().command());
   }
 
   @Test
@@ -122,8 +124,8 @@ class CatalogLoaderTest {
     BatchDefinition b = load(base()).find("b").orElseThrow();
 
     assertEquals("td", b.taskDefinition());
-    assertEquals("app", b.containerName());
-    assertEquals("TRACE_ID", b.traceIdEnv());
+    assertEquals("app", b.container().name());
+    assertEquals("TRACE_ID", b.container().traceIdEnv());
     assertTrue(b.enabled());
     ParameterSpec p = b.parameters().get("p");
     assertTrue(p.required());
@@ -326,7 +328,7 @@ class CatalogLoaderTest {
 
     BatchDefinition b = load(root, Map.of("CLUSTER", "blue")).find("b").orElseThrow();
 
-    assertEquals("arn:aws:ecs:eu-west-1:1:cluster/blue", b.cluster());
+    assertEquals("arn:aws:ecs:eu-west-1:1:cluster/blue", b.placement().cluster());
   }
 
   @Test
@@ -340,8 +342,8 @@ class CatalogLoaderTest {
             .find("b")
             .orElseThrow();
 
-    assertEquals(List.of("subnet-a", "subnet-b", "subnet-c"), b.subnets());
-    assertEquals(List.of("sg-1", "sg-2"), b.securityGroups());
+    assertEquals(List.of("subnet-a", "subnet-b", "subnet-c"), b.placement().network().subnets());
+    assertEquals(List.of("sg-1", "sg-2"), b.placement().network().securityGroups());
   }
 
   // --- launch choice -------------------------------------------------------------------------
@@ -378,9 +380,10 @@ class CatalogLoaderTest {
 
     BatchDefinition b = load(root).find("b").orElseThrow();
 
-    assertNull(b.launchType());
+    assertNull(b.placement().launchType());
     assertEquals(
-        List.of(new CapacityProviderItem("FARGATE_SPOT", 1, null)), b.capacityProviderStrategy());
+        List.of(new CapacityProviderItem("FARGATE_SPOT", 1, null)),
+        b.placement().capacityProviderStrategy());
   }
 
   @Test
@@ -392,8 +395,8 @@ class CatalogLoaderTest {
 
     BatchDefinition b = load(root).find("b").orElseThrow();
 
-    assertEquals("EC2", b.launchType());
-    assertTrue(b.capacityProviderStrategy().isEmpty());
+    assertEquals("EC2", b.placement().launchType());
+    assertTrue(b.placement().capacityProviderStrategy().isEmpty());
   }
 
   @Test
@@ -404,7 +407,7 @@ class CatalogLoaderTest {
 
     BatchDefinition b = load(root).find("b").orElseThrow();
 
-    assertEquals(Map.of("A", "1", "B", "2", "SHARED", "from-batch"), b.environment());
+    assertEquals(Map.of("A", "1", "B", "2", "SHARED", "from-batch"), b.container().environment());
   }
 
   // --- parameters and command ----------------------------------------------------------------
@@ -447,7 +450,8 @@ class CatalogLoaderTest {
     param(root, "q").put("default", "d");
     batch(root).putArray("command").add("run").add("{p}").add("--q={q}");
 
-    assertEquals(List.of("run", "{p}", "--q={q}"), load(root).find("b").orElseThrow().command());
+    assertEquals(
+        List.of("run", "{p}", "--q={q}"), load(root).find("b").orElseThrow().container().command());
   }
 
   @Test

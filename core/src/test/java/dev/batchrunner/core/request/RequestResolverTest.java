@@ -27,8 +27,8 @@ class RequestResolverTest {
     assertEquals(resolved, valid.parameters());
     assertEquals(IdempotencyKey.of("daily-report", resolved, null), valid.key());
     assertEquals(valid.key().hash(), valid.launch().clientToken());
-    assertEquals(valid.key().id(), valid.launch().environment().get("IDEMPOTENCY_KEY"));
-    assertEquals("all", valid.launch().environment().get("TENANT"));
+    assertEquals(valid.key().id(), valid.launch().container().environment().get("IDEMPOTENCY_KEY"));
+    assertEquals("all", valid.launch().container().environment().get("TENANT"));
     assertEquals(Map.of("reportDate", "2026-11-23"), valid.maskedParameters());
     assertTrue(valid.knownBatchType());
   }
@@ -44,7 +44,8 @@ class RequestResolverTest {
                     Map.of("customerId", "C1234567", "accountNumber", "NL91ABNA0417164300"))));
 
     assertEquals(SafeText.MASK, valid.maskedParameters().get("accountNumber"));
-    assertEquals("NL91ABNA0417164300", valid.launch().environment().get("ACCOUNT_NUMBER"));
+    assertEquals(
+        "NL91ABNA0417164300", valid.launch().container().environment().get("ACCOUNT_NUMBER"));
     assertEquals("NL91ABNA0417164300", valid.parameters().get("accountNumber"));
   }
 

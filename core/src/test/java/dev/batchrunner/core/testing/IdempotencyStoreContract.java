@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.batchrunner.core.dispatch.Claim;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
+import dev.batchrunner.core.dispatch.FailureReason;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import java.time.Duration;
@@ -71,17 +72,17 @@ public abstract class IdempotencyStoreContract {
    * change it here.
    */
   protected static IdempotencyRecord claimRecord(String id, String claimId, Instant now) {
-    return new IdempotencyRecord(
-        id,
-        "daily-report",
-        IN_PROGRESS,
-        "trace-" + claimId,
-        "hash-" + claimId,
-        List.of(),
-        now,
-        now.plus(WINDOW),
-        now.plus(HOLD),
-        claimId);
+    return IdempotencyRecord.builder()
+        .id(id)
+        .batchTypeId("daily-report")
+        .status(IN_PROGRESS)
+        .traceId("trace-" + claimId)
+        .requestHash("hash-" + claimId)
+        .createdAt(now)
+        .expiresAt(now.plus(WINDOW))
+        .inProgressUntil(now.plus(HOLD))
+        .claimId(claimId)
+        .build();
   }
 
   @BeforeEach
@@ -311,7 +312,7 @@ public abstract class IdempotencyStoreContract {
             DispatchFailedException.class,
             () -> store.markDispatched(KEY, TASK_ARNS, clock.instant()));
 
-    assertEquals("RECORD_UPDATE", e.reason());
+    assertEquals(FailureReason.RECORD_UPDATE, e.reason());
     assertTrue(e.retryable());
     // No DISPATCHED record without expiresAt appeared: nothing would ever expire it.
     assertEquals(new Claim.Acquired(), claim(claimOf("first")));

@@ -42,17 +42,12 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     }
     records.put(
         id,
-        new IdempotencyRecord(
-            r.id(),
-            r.batchTypeId(),
-            IdempotencyRecord.Status.DISPATCHED,
-            r.traceId(),
-            r.requestHash(),
-            taskArns,
-            r.createdAt(),
-            r.expiresAt(),
-            null,
-            null));
+        r.toBuilder()
+            .status(IdempotencyRecord.Status.DISPATCHED)
+            .taskArns(taskArns)
+            .inProgressUntil(null)
+            .claimId(null)
+            .build());
   }
 
   @Override
@@ -81,17 +76,11 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
    * attribute), inProgressUntil in epoch millis; createdAt is ISO-8601 text there, kept whole.
    */
   private static IdempotencyRecord asStored(IdempotencyRecord r) {
-    return new IdempotencyRecord(
-        r.id(),
-        r.batchTypeId(),
-        r.status(),
-        r.traceId(),
-        r.requestHash(),
-        r.taskArns(),
-        r.createdAt(),
-        r.expiresAt() == null ? null : r.expiresAt().truncatedTo(ChronoUnit.SECONDS),
-        r.inProgressUntil() == null ? null : r.inProgressUntil().truncatedTo(ChronoUnit.MILLIS),
-        r.claimId());
+    return r.toBuilder()
+        .expiresAt(r.expiresAt() == null ? null : r.expiresAt().truncatedTo(ChronoUnit.SECONDS))
+        .inProgressUntil(
+            r.inProgressUntil() == null ? null : r.inProgressUntil().truncatedTo(ChronoUnit.MILLIS))
+        .build();
   }
 
   /** The same liveness rule as DynamoDbIdempotencyStore.CLAIM_CONDITION, negated. */

@@ -109,17 +109,18 @@ public final class Primer {
       TaskLaunch launch = TaskLaunchFactory.build(batch, parameters, key, "priming");
       TaskLaunchFactory.overridesLength(launch);
       store.claim(
-          new IdempotencyRecord(
-              key.id(),
-              id,
-              IdempotencyRecord.Status.IN_PROGRESS,
-              "priming",
-              key.requestHash(),
-              List.of(),
-              now,
-              now.plus(batch.idempotencyWindow()),
-              now.plusSeconds(60),
-              "priming"),
+          IdempotencyRecord.builder()
+              .id(key.id())
+              .batchTypeId(id)
+              .status(IdempotencyRecord.Status.IN_PROGRESS)
+              .traceId("priming")
+              .requestHash(key.requestHash())
+              .taskArns(List.of())
+              .createdAt(now)
+              .expiresAt(now.plus(batch.idempotencyWindow()))
+              .inProgressUntil(now.plusSeconds(60))
+              .claimId("priming")
+              .build(),
           now);
       launcher.launch(launch);
       store.markDispatched(key.id(), List.of("priming"), now);

@@ -278,8 +278,8 @@ class BatchDispatcherTest {
     assertEquals(NOW.plusSeconds(30).plusSeconds(10), claimed.inProgressUntil());
 
     assertEquals(key.hash(), launch.getValue().clientToken());
-    assertEquals("2026-11-22", launch.getValue().environment().get("REPORT_DATE"));
-    assertEquals("all", launch.getValue().environment().get("TENANT"));
+    assertEquals("2026-11-22", launch.getValue().container().environment().get("REPORT_DATE"));
+    assertEquals("all", launch.getValue().container().environment().get("TENANT"));
   }
 
   @Test
@@ -527,17 +527,18 @@ class BatchDispatcherTest {
 
   private static IdempotencyRecord record(
       String id, IdempotencyRecord.Status status, String traceId, String requestHash) {
-    return new IdempotencyRecord(
-        id,
-        id.substring(0, id.indexOf('#')),
-        status,
-        traceId,
-        requestHash == null ? id.substring(id.indexOf('#') + 1) : requestHash,
-        status == IdempotencyRecord.Status.DISPATCHED ? List.of(TASK_ARN) : List.of(),
-        NOW.minusSeconds(60),
-        NOW.plus(Duration.ofHours(23)),
-        NOW.plusSeconds(60),
-        "claim-of-another-invocation");
+    return IdempotencyRecord.builder()
+        .id(id)
+        .batchTypeId(id.substring(0, id.indexOf('#')))
+        .status(status)
+        .traceId(traceId)
+        .requestHash(requestHash == null ? id.substring(id.indexOf('#') + 1) : requestHash)
+        .taskArns(status == IdempotencyRecord.Status.DISPATCHED ? List.of(TASK_ARN) : List.of())
+        .createdAt(NOW.minusSeconds(60))
+        .expiresAt(NOW.plus(Duration.ofHours(23)))
+        .inProgressUntil(NOW.plusSeconds(60))
+        .claimId("claim-of-another-invocation")
+        .build();
   }
 
   private static BatchRequest request(String batchTypeId, Map<String, String> parameters) {

@@ -109,16 +109,16 @@ class TaskLaunchFactoryTest {
             "NOTE",
             "REPORT_DATE",
             "TENANT"),
-        new ArrayList<>(launch.environment().keySet()));
-    assertEquals("trace-9", launch.environment().get("X_TRACE"));
-    assertEquals("report", launch.environment().get("BATCH_TYPE_ID"));
-    assertEquals(key.id(), launch.environment().get("IDEMPOTENCY_KEY"));
-    assertEquals("batch", launch.environment().get("A_SHARED"));
-    assertEquals("acme-reports", launch.environment().get("M_BUCKET"));
-    assertEquals("z", launch.environment().get("Z_FROM_DEFAULTS"));
-    assertEquals("hello", launch.environment().get("NOTE"));
-    assertEquals("2026-11-22", launch.environment().get("REPORT_DATE"));
-    assertEquals("acme", launch.environment().get("TENANT"));
+        new ArrayList<>(launch.container().environment().keySet()));
+    assertEquals("trace-9", launch.container().environment().get("X_TRACE"));
+    assertEquals("report", launch.container().environment().get("BATCH_TYPE_ID"));
+    assertEquals(key.id(), launch.container().environment().get("IDEMPOTENCY_KEY"));
+    assertEquals("batch", launch.container().environment().get("A_SHARED"));
+    assertEquals("acme-reports", launch.container().environment().get("M_BUCKET"));
+    assertEquals("z", launch.container().environment().get("Z_FROM_DEFAULTS"));
+    assertEquals("hello", launch.container().environment().get("NOTE"));
+    assertEquals("2026-11-22", launch.container().environment().get("REPORT_DATE"));
+    assertEquals("acme", launch.container().environment().get("TENANT"));
   }
 
   @Test
@@ -129,13 +129,13 @@ class TaskLaunchFactoryTest {
     TaskLaunch launch = TaskLaunchFactory.build(batch("report"), parameters, key, "trace-9");
 
     assertEquals("report", launch.batchTypeId());
-    assertEquals("arn:aws:ecs:eu-west-1:123456789012:cluster/batch", launch.cluster());
+    assertEquals("arn:aws:ecs:eu-west-1:123456789012:cluster/batch", launch.placement().cluster());
     assertEquals("report:7", launch.taskDefinition());
-    assertEquals("FARGATE", launch.launchType());
-    assertEquals(List.of("subnet-1", "subnet-2"), launch.subnets());
-    assertEquals(List.of("sg-1"), launch.securityGroups());
-    assertEquals("DISABLED", launch.assignPublicIp());
-    assertEquals("app", launch.containerName());
+    assertEquals("FARGATE", launch.placement().launchType());
+    assertEquals(List.of("subnet-1", "subnet-2"), launch.placement().network().subnets());
+    assertEquals(List.of("sg-1"), launch.placement().network().securityGroups());
+    assertEquals("DISABLED", launch.placement().network().assignPublicIp());
+    assertEquals("app", launch.container().name());
     assertEquals(key.hash(), launch.clientToken());
     assertTrue(launch.clientToken().matches("[0-9a-f]{64}"), launch.clientToken());
     assertEquals("batch-runner", launch.startedBy());
@@ -154,7 +154,7 @@ class TaskLaunchFactoryTest {
 
     assertEquals(
         List.of("report", "--date=2026 11 22", "acme corp", "acme corp-2026 11 22"),
-        launch.command());
+        launch.container().command());
   }
 
   @Test
@@ -163,12 +163,14 @@ class TaskLaunchFactoryTest {
 
     TaskLaunch launch = build("report", parameters);
 
-    assertEquals(List.of("report", "--date={tenant}", "$1\\x", "$1\\x-{tenant}"), launch.command());
+    assertEquals(
+        List.of("report", "--date={tenant}", "$1\\x", "$1\\x-{tenant}"),
+        launch.container().command());
   }
 
   @Test
   void build_whenCatalogHasNoCommand_leavesCommandNull() {
-    assertNull(build("plain", Map.of("text", "t")).command());
+    assertNull(build("plain", Map.of("text", "t")).container().command());
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.batchrunner.core.catalog.BatchDefinition;
+import dev.batchrunner.core.request.ContainerOverride;
 import dev.batchrunner.core.request.IdempotencyKey;
 import dev.batchrunner.core.request.SafeText;
 import dev.batchrunner.core.request.TaskLaunch;
@@ -24,42 +25,37 @@ class TaskLaunchTest {
   void build_whenAParameterIsSensitive_namesItsEnvironmentVariable() {
     TaskLaunch launch = build();
 
-    assertEquals(Set.of("ACCOUNT_NUMBER"), launch.sensitiveEnvironment());
-    assertEquals("NL91ABNA0417164300", launch.environment().get("ACCOUNT_NUMBER"));
+    assertEquals(Set.of("ACCOUNT_NUMBER"), launch.container().sensitiveEnvironment());
+    assertEquals("NL91ABNA0417164300", launch.container().environment().get("ACCOUNT_NUMBER"));
   }
 
   @Test
   void masked_replacesSensitiveValuesOnly() {
     TaskLaunch masked = build().masked();
 
-    assertEquals(SafeText.MASK, masked.environment().get("ACCOUNT_NUMBER"));
-    assertEquals("C1234567", masked.environment().get("CUSTOMER_ID"));
+    assertEquals(SafeText.MASK, masked.container().environment().get("ACCOUNT_NUMBER"));
+    assertEquals("C1234567", masked.container().environment().get("CUSTOMER_ID"));
     assertEquals(build().clientToken(), masked.clientToken());
   }
 
   @Test
   void masked_whenTheValueIsAlsoInTheCommand_masksItThere() {
     TaskLaunch launch = build();
+    ContainerOverride container = launch.container();
     TaskLaunch withCommand =
         new TaskLaunch(
             launch.batchTypeId(),
-            launch.cluster(),
             launch.taskDefinition(),
-            launch.launchType(),
-            launch.capacityProviderStrategy(),
-            launch.subnets(),
-            launch.securityGroups(),
-            launch.assignPublicIp(),
-            launch.platformVersion(),
-            launch.containerName(),
-            launch.environment(),
-            List.of("export", "--account=NL91ABNA0417164300"),
+            launch.placement(),
+            new ContainerOverride(
+                container.name(),
+                container.environment(),
+                List.of("export", "--account=NL91ABNA0417164300"),
+                container.sensitiveEnvironment()),
             launch.clientToken(),
-            launch.startedBy(),
-            launch.tags(),
-            launch.sensitiveEnvironment());
+            launch.tags());
 
-    assertEquals(List.of("export", "--account=****"), withCommand.masked().command());
+    assertEquals(List.of("export", "--account=****"), withCommand.masked().container().command());
   }
 
   @Test

@@ -158,8 +158,8 @@ class HostileInputTest {
 
     assertEquals("parameters.reportDate", rejection.field());
     assertEquals("required", rejection.reason());
-    assertFalse(launch.environment().containsKey("NOTE"));
-    assertFalse(launch.environment().containsKey("LABEL"));
+    assertFalse(launch.container().environment().containsKey("NOTE"));
+    assertFalse(launch.container().environment().containsKey("LABEL"));
   }
 
   @ParameterizedTest
@@ -197,10 +197,10 @@ class HostileInputTest {
             "{\"batchTypeId\":\"free-text\",\"parameters\":{\"note\":1.50,"
                 + "\"label\":12345678901234567890}}");
 
-    assertEquals("true", daily.environment().get("TENANT"));
-    assertEquals("7", cleanup.environment().get("RETENTION_DAYS"));
-    assertEquals("1.50", free.environment().get("NOTE"));
-    assertEquals("12345678901234567890", free.environment().get("LABEL"));
+    assertEquals("true", daily.container().environment().get("TENANT"));
+    assertEquals("7", cleanup.container().environment().get("RETENTION_DAYS"));
+    assertEquals("1.50", free.container().environment().get("NOTE"));
+    assertEquals("12345678901234567890", free.container().environment().get("LABEL"));
   }
 
   @ParameterizedTest
@@ -235,7 +235,7 @@ class HostileInputTest {
 
     TaskLaunch launch = dispatched(freeText, text(request));
 
-    assertEquals(note, launch.environment().get("NOTE"));
+    assertEquals(note, launch.container().environment().get("NOTE"));
   }
 
   @ParameterizedTest
@@ -336,8 +336,9 @@ class HostileInputTest {
             "OUTPUT_BUCKET",
             "REPORT_DATE",
             "TENANT"),
-        List.copyOf(launch.environment().keySet()));
+        List.copyOf(launch.container().environment().keySet()));
     launch
+        .container()
         .environment()
         .keySet()
         .forEach(name -> assertFalse(RequestInvariants.isReservedEnvName(name), name));

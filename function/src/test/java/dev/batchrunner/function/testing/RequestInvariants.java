@@ -55,9 +55,9 @@ public final class RequestInvariants {
             .find(launch.batchTypeId())
             .orElseGet(() -> fail("launch for a batch type the catalog lacks: " + launch));
     assertTrue(batch.enabled(), "launch for disabled batch type " + batch.id());
-    assertEquals(batch.cluster(), launch.cluster(), "cluster");
+    assertEquals(batch.placement().cluster(), launch.placement().cluster(), "cluster");
     assertEquals(batch.taskDefinition(), launch.taskDefinition(), "taskDefinition");
-    assertEquals(batch.containerName(), launch.containerName(), "containerName");
+    assertEquals(batch.container().name(), launch.container().name(), "containerName");
     assertEquals(TaskLaunchFactory.STARTED_BY, launch.startedBy(), "startedBy");
 
     int overrides = TaskLaunchFactory.overridesLength(launch);
@@ -68,10 +68,10 @@ public final class RequestInvariants {
         CLIENT_TOKEN.matcher(launch.clientToken()).matches(),
         "clientToken must be 64 lowercase hex: " + launch.clientToken());
 
-    Map<String, String> env = launch.environment();
-    Set<String> declared = new HashSet<>(batch.environment().keySet());
+    Map<String, String> env = launch.container().environment();
+    Set<String> declared = new HashSet<>(batch.container().environment().keySet());
     batch.parameters().values().forEach(spec -> declared.add(spec.env()));
-    declared.add(batch.traceIdEnv());
+    declared.add(batch.container().traceIdEnv());
     declared.add(TaskLaunchFactory.ENV_BATCH_TYPE_ID);
     declared.add(TaskLaunchFactory.ENV_IDEMPOTENCY_KEY);
     for (String name : env.keySet()) {
@@ -84,10 +84,11 @@ public final class RequestInvariants {
         env.get(TaskLaunchFactory.ENV_IDEMPOTENCY_KEY),
         "IDEMPOTENCY_KEY");
     batch
+        .container()
         .environment()
         .forEach((name, value) -> assertEquals(value, env.get(name), "catalog env " + name));
-    String traceId = env.get(batch.traceIdEnv());
-    assertNotNull(traceId, "trace id env " + batch.traceIdEnv());
+    String traceId = env.get(batch.container().traceIdEnv());
+    assertNotNull(traceId, "trace id env " + batch.container().traceIdEnv());
 
     for (ParameterSpec spec : batch.parameters().values()) {
       String value = env.get(spec.env());
@@ -118,11 +119,12 @@ public final class RequestInvariants {
     assertEquals(batch.id(), launch.tags().get(TaskLaunchFactory.TAG_BATCH_TYPE), "batch tag");
     assertEquals(traceId, launch.tags().get(TaskLaunchFactory.TAG_TRACE_ID), "trace tag");
 
-    if (batch.command() == null) {
-      assertNull(launch.command(), "command without a catalog command");
+    if (batch.container().command() == null) {
+      assertNull(launch.container().command(), "command without a catalog command");
     } else {
-      assertEquals(batch.command().size(), launch.command().size(), "argv length");
-      launch.command().forEach(arg -> assertPrintable(arg, "command argument"));
+      assertEquals(
+          batch.container().command().size(), launch.container().command().size(), "argv length");
+      launch.container().command().forEach(arg -> assertPrintable(arg, "command argument"));
     }
   }
 
