@@ -82,6 +82,15 @@ public final class LocalRunner {
 
   /** Runs one event; returns 0 when the handler answered, 1 when it threw. */
   static int run(Options options, PrintStream out) throws IOException {
+    return run(options, System.getenv(), out);
+  }
+
+  /**
+   * Runs one event with {@code environment} in place of the process's (tests point {@code
+   * BATCH_CATALOG} at their own catalog: the shipped one is the user's).
+   */
+  static int run(Options options, Map<String, String> environment, PrintStream out)
+      throws IOException {
     byte[] event = Files.readAllBytes(options.event());
     Path dbDir = options.state().resolve("dynamodb");
     if (options.reset()) {
@@ -89,7 +98,7 @@ public final class LocalRunner {
     }
     Files.createDirectories(dbDir);
     Map<String, String> env = new HashMap<>(LOCAL_DEFAULTS);
-    env.putAll(System.getenv());
+    env.putAll(environment);
     if (options.moto()) {
       if (!MotoServer.available()) {
         out.println("--moto needs moto's server: pip install 'moto[server]'");

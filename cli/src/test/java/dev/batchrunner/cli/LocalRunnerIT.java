@@ -12,12 +12,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** README's local command: the same event twice prints DISPATCHED, then DUPLICATE. */
 class LocalRunnerIT {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The tests' own catalog, which the events/ samples name (the shipped one is the user's). */
+  private static final Map<String, String> TESTS_CATALOG = testsCatalog();
 
   @TempDir Path state;
 
@@ -87,8 +92,16 @@ class LocalRunnerIT {
 
   private static Output run(LocalRunner.Options options) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    int code = LocalRunner.run(options, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    int code =
+        LocalRunner.run(
+            options, TESTS_CATALOG, new PrintStream(bytes, true, StandardCharsets.UTF_8));
     return new Output(code, bytes.toString(StandardCharsets.UTF_8));
+  }
+
+  private static Map<String, String> testsCatalog() {
+    Map<String, String> env = new HashMap<>(Fixtures.CATALOG_ENV);
+    env.put("BATCH_CATALOG", Fixtures.catalogFile().toString());
+    return Map.copyOf(env);
   }
 
   private record Output(int code, String text) {

@@ -78,14 +78,28 @@ class TemplateContractTest {
     for (String required : Wiring.REQUIRED_ENVIRONMENT_VARIABLES) {
       assertTrue(set.contains(required), required + " missing from " + set);
     }
+    // The shipped batches.json is the user's: these messages say what to change in the template
+    // when its placeholders change.
     for (String placeholder : placeholders) {
       assertTrue(
-          set.contains(placeholder), "the catalog's ${" + placeholder + "} is not set: " + set);
+          set.contains(placeholder),
+          "batches.json uses ${"
+              + placeholder
+              + "}, but template.yaml does not set "
+              + placeholder
+              + " (the function would fail its start): add it to BatchRunnerFunction's"
+              + " Environment.Variables in template.yaml, e.g. from a new parameter. Set there: "
+              + set);
     }
     for (String name : set) {
       assertTrue(
           Wiring.ENVIRONMENT_VARIABLES.contains(name) || placeholders.contains(name),
-          name + " is set but nothing reads it");
+          "template.yaml sets "
+              + name
+              + " but neither the function nor batches.json reads it: if your catalog no longer"
+              + " uses ${"
+              + name
+              + "}, remove it (and its parameter) from template.yaml");
     }
   }
 

@@ -52,7 +52,7 @@ public final class Processors {
         .build();
   }
 
-  /** The shipped catalog with {@link Fixtures#CATALOG_ENV}. */
+  /** The tests' catalog ({@code fixtures/catalog.json}) with {@link Fixtures#CATALOG_ENV}. */
   public static BatchCatalog catalog() {
     return catalog(Fixtures.CATALOG_ENV);
   }
