@@ -39,7 +39,9 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 class DispatchIT extends EmulatorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger TABLES = new AtomicInteger();
-  private static final Instant START = Instant.parse("2026-11-23T02:00:05Z");
+  // Ahead of the real clock: DynamoDB Local's TTL job deletes items whose expiresAt has passed in
+  // real time, which would pull records away in the middle of a test.
+  private static final Instant START = Instant.parse("2036-11-23T02:00:05Z");
 
   private final MutableClock clock = new MutableClock(START);
   private final CapturingObserver observer = new CapturingObserver();

@@ -48,7 +48,9 @@ class FaultInjectionIT extends EmulatorTest {
   /** A WireMock proxy in front of DynamoDB Local that fails chosen operations. */
   private static WireMockServer dynamoFaults;
 
-  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T02:00:00Z"));
+  // Ahead of the real clock: DynamoDB Local's TTL job deletes items whose expiresAt has passed in
+  // real time, which would pull records away in the middle of a test.
+  private final MutableClock clock = new MutableClock(Instant.parse("2036-11-23T02:00:00Z"));
   private String table;
 
   @BeforeAll
