@@ -613,6 +613,6 @@ public final class CatalogLoader {
   }
 
   private static String quote(String value) {
-    return dev.batchrunner.core.request.SafeText.quote(value);
+    return dev.batchrunner.core.text.SafeText.quote(value);
   }
 }

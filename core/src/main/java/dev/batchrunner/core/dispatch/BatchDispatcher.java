@@ -10,7 +10,7 @@ import dev.batchrunner.core.request.IdempotencyKey;
 import dev.batchrunner.core.request.Rejection;
 import dev.batchrunner.core.request.RequestResolver;
 import dev.batchrunner.core.request.Resolution;
-import dev.batchrunner.core.request.SafeText;
+import dev.batchrunner.core.text.SafeText;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package dev.batchrunner.core.request;
 
+import dev.batchrunner.core.text.SafeText;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -2,6 +2,7 @@ package dev.batchrunner.core.request;
 
 import dev.batchrunner.core.catalog.BatchDefinition;
 import dev.batchrunner.core.catalog.ParameterSpec;
+import dev.batchrunner.core.text.SafeText;
 import java.util.Map;
 import java.util.TreeMap;
 

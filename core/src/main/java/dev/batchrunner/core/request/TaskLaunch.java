@@ -1,6 +1,7 @@
 package dev.batchrunner.core.request;
 
 import dev.batchrunner.core.catalog.Placement;
+import dev.batchrunner.core.text.SafeText;
 import java.util.Map;
 
 /**

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.batchrunner.core.catalog.BatchCatalog;
 import dev.batchrunner.core.catalog.CatalogLoader;
 import dev.batchrunner.core.testing.Fixtures;
+import dev.batchrunner.core.text.SafeText;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -7,7 +7,7 @@ import dev.batchrunner.core.dispatch.DispatchOutcome.Rejected;
 import dev.batchrunner.core.json.Json;
 import dev.batchrunner.core.request.BatchRequest;
 import dev.batchrunner.core.request.Rejection;
-import dev.batchrunner.core.request.SafeText;
+import dev.batchrunner.core.text.SafeText;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

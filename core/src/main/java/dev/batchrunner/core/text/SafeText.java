@@ -1,4 +1,4 @@
-package dev.batchrunner.core.request;
+package dev.batchrunner.core.text;
 
 /** Renders untrusted text for error messages and logs: quoted, escaped, short. */
 public final class SafeText {
