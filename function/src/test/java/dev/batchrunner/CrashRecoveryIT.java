@@ -22,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,9 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 class CrashRecoveryIT extends EmulatorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger TABLES = new AtomicInteger();
-  private static final Instant START = Instant.parse("2026-11-23T02:00:00Z");
+  // The wall clock's now, not a fixed date: DynamoDB Local deletes an item within about a second
+  // once its expiresAt (the TTL attribute) has passed on the wall clock, even mid-dispatch.
+  private static final Instant START = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
   private final MutableClock clock = new MutableClock(START);
   private String table;

@@ -8,21 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
-import dev.batchrunner.aws.ecs.EcsTaskLauncher;
-import dev.batchrunner.core.catalog.CatalogLoader;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
 import dev.batchrunner.core.request.RequestRejectedException;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.core.testing.MutableClock;
-import dev.batchrunner.function.Wiring;
 import dev.batchrunner.function.event.EventProcessor;
 import dev.batchrunner.function.testing.CapturingObserver;
+import dev.batchrunner.function.testing.Processors;
 import dev.batchrunner.testkit.EmulatorTest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -32,17 +30,19 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * The whole dispatch path through the real AWS SDK over HTTP: DynamoDB Local for the records and a
- * WireMock server speaking ECS's JSON protocol for RunTask.
+ * The whole dispatch path as the factory assembles it, through the real AWS SDK over HTTP (the
+ * production client settings): DynamoDB Local for the records and a WireMock server speaking ECS's
+ * JSON protocol for RunTask.
  */
 class DispatchIT extends EmulatorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger TABLES = new AtomicInteger();
-  private static final Instant START = Instant.parse("2026-11-23T02:00:05Z");
+  // The wall clock's now, not a fixed date: DynamoDB Local deletes an item within about a second
+  // once its expiresAt (the TTL attribute) has passed on the wall clock, even mid-dispatch.
+  private static final Instant START = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
   private final MutableClock clock = new MutableClock(START);
   private final CapturingObserver observer = new CapturingObserver();
-  private final AtomicInteger traceIds = new AtomicInteger();
   private final String TABLE = "idempotency-" + TABLES.incrementAndGet();
   private EventProcessor processor;
 
@@ -50,15 +50,7 @@ class DispatchIT extends EmulatorTest {
   void freshState() {
     ecs.reset();
     dynamo.createIdempotencyTable(TABLE);
-    processor =
-        Wiring.create(
-            CatalogLoader.parse(
-                Fixtures.CATALOG_RESOURCE, Fixtures.catalog(), Fixtures.CATALOG_ENV),
-            new DynamoDbIdempotencyStore(dynamo.client(), TABLE),
-            new EcsTaskLauncher(ecs.client(false)),
-            clock,
-            () -> "generated-trace-" + traceIds.incrementAndGet(),
-            observer);
+    processor = Processors.processor(dynamo.endpoint(), TABLE, ecs.endpoint(), clock, observer);
   }
 
   @Test

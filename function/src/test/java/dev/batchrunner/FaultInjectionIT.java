@@ -23,6 +23,7 @@ import dev.batchrunner.testkit.EmulatorTest;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,7 +48,10 @@ class FaultInjectionIT extends EmulatorTest {
   /** A WireMock proxy in front of DynamoDB Local that fails chosen operations. */
   private static WireMockServer dynamoFaults;
 
-  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T02:00:00Z"));
+  // The wall clock's now, not a fixed date: DynamoDB Local deletes an item within about a second
+  // once its expiresAt (the TTL attribute) has passed on the wall clock, even mid-dispatch.
+  private final MutableClock clock =
+      new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
   private String table;
 
   @BeforeAll
