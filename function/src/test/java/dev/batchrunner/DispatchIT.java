@@ -8,17 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
-import dev.batchrunner.aws.ecs.EcsTaskLauncher;
-import dev.batchrunner.core.catalog.CatalogLoader;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
 import dev.batchrunner.core.dispatch.Outcome;
 import dev.batchrunner.core.request.RequestRejectedException;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.core.testing.MutableClock;
-import dev.batchrunner.function.Wiring;
 import dev.batchrunner.function.event.EventProcessor;
 import dev.batchrunner.function.testing.CapturingObserver;
+import dev.batchrunner.function.testing.Processors;
 import dev.batchrunner.testkit.EmulatorTest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -33,8 +30,9 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * The whole dispatch path through the real AWS SDK over HTTP: DynamoDB Local for the records and a
- * WireMock server speaking ECS's JSON protocol for RunTask.
+ * The whole dispatch path as the factory assembles it, through the real AWS SDK over HTTP (the
+ * production client settings): DynamoDB Local for the records and a WireMock server speaking ECS's
+ * JSON protocol for RunTask.
  */
 class DispatchIT extends EmulatorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,7 +43,6 @@ class DispatchIT extends EmulatorTest {
 
   private final MutableClock clock = new MutableClock(START);
   private final CapturingObserver observer = new CapturingObserver();
-  private final AtomicInteger traceIds = new AtomicInteger();
   private final String TABLE = "idempotency-" + TABLES.incrementAndGet();
   private EventProcessor processor;
 
@@ -53,15 +50,7 @@ class DispatchIT extends EmulatorTest {
   void freshState() {
     ecs.reset();
     dynamo.createIdempotencyTable(TABLE);
-    processor =
-        Wiring.create(
-            CatalogLoader.parse(
-                Fixtures.CATALOG_RESOURCE, Fixtures.catalog(), Fixtures.CATALOG_ENV),
-            new DynamoDbIdempotencyStore(dynamo.client(), TABLE),
-            new EcsTaskLauncher(ecs.client(false)),
-            clock,
-            () -> "generated-trace-" + traceIds.incrementAndGet(),
-            observer);
+    processor = Processors.processor(dynamo.endpoint(), TABLE, ecs.endpoint(), clock, observer);
   }
 
   @Test

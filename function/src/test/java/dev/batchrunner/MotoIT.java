@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
-import dev.batchrunner.aws.ecs.EcsTaskLauncher;
 import dev.batchrunner.core.catalog.BatchCatalog;
 import dev.batchrunner.core.catalog.CatalogLoader;
 import dev.batchrunner.core.dispatch.Outcome;
@@ -19,7 +17,9 @@ import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.emulators.DynamoDbLocal;
 import dev.batchrunner.emulators.MotoEcsFixture;
 import dev.batchrunner.emulators.MotoServer;
-import dev.batchrunner.function.Wiring;
+import dev.batchrunner.function.FunctionConfig;
+import dev.batchrunner.function.FunctionFactory;
+import dev.batchrunner.function.RandomIds;
 import dev.batchrunner.function.event.EventProcessor;
 import dev.batchrunner.function.event.RequestSummary;
 import dev.batchrunner.function.testing.CapturingObserver;
@@ -29,15 +29,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,8 +58,9 @@ import software.amazon.awssdk.services.ecs.model.TaskField;
 
 /**
  * Every sample in {@code events/} (the files users pass to {@code sam local invoke -e}) through the
- * real wiring against moto's DynamoDB and ECS, each task read back from ECS and checked against the
- * contract's container overrides, startedBy and tags. moto forgets everything before each test.
+ * function as its factory assembles it from environment variables, against moto's DynamoDB and ECS,
+ * each task read back from ECS and checked against the contract's container overrides, startedBy
+ * and tags. moto forgets everything before each test.
  */
 class MotoIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,8 +75,15 @@ class MotoIT {
   private static Ec2Client ec2;
   private static Map<String, Set<String>> containersByFamily;
 
+  private static final long IDS_SEED = 42;
+
+  /** The ids the function's source generates first: its twin from the same seed. */
+  private static final Set<String> GENERATED_IDS =
+      Stream.generate(new RandomIds(() -> new Random(IDS_SEED)))
+          .limit(16)
+          .collect(Collectors.toSet());
+
   private final CapturingObserver observer = new CapturingObserver();
-  private final List<String> generatedTraceIds = new CopyOnWriteArrayList<>();
   private Map<String, String> env;
   private BatchCatalog catalog;
   private EventProcessor processor;
@@ -117,19 +124,23 @@ class MotoIT {
     moto.reset();
     DynamoDbLocal.createIdempotencyTable(dynamo, TABLE);
     env = MotoEcsFixture.provision(ecs, ec2, containersByFamily);
-    catalog = CatalogLoader.parse(CATALOG_SOURCE, CATALOG, env);
+    Map<String, String> functionEnv = new HashMap<>(env);
+    functionEnv.put("IDEMPOTENCY_TABLE", TABLE);
+    functionEnv.put("BATCH_CATALOG", Fixtures.catalogFile().toString());
+    functionEnv.put("AWS_REGION", MotoServer.REGION.id());
+    functionEnv.put("AWS_ACCESS_KEY_ID", "testing");
+    functionEnv.put("AWS_SECRET_ACCESS_KEY", "testing");
+    functionEnv.put("AWS_ENDPOINT_URL", moto.endpoint().toString()); // both services
+    FunctionConfig config = FunctionConfig.fromEnvironment(functionEnv);
+    catalog = config.catalog();
     processor =
-        Wiring.create(
-            catalog,
-            new DynamoDbIdempotencyStore(dynamo, TABLE),
-            new EcsTaskLauncher(ecs),
-            Clock.systemUTC(),
-            () -> {
-              String traceId = UUID.randomUUID().toString();
-              generatedTraceIds.add(traceId);
-              return traceId;
-            },
-            observer);
+        FunctionFactory.assemble(
+                config,
+                FunctionFactory.Options.builder()
+                    .ids(new RandomIds(() -> new Random(IDS_SEED)))
+                    .observer(observer)
+                    .build())
+            .processor();
   }
 
   @Test
@@ -161,8 +172,9 @@ class MotoIT {
   void process_whenScheduledInputTransformer_startsTaskWithGeneratedTraceIdAndDefaults() {
     JsonNode answer = process("scheduled-input-transformer.json");
 
-    assertEquals(1, generatedTraceIds.size(), "a bare request without traceId gets a new one");
-    String traceId = generatedTraceIds.get(0);
+    // A bare request without traceId gets a new one: the first id of the function's source.
+    String traceId = answer.path("traceId").asText();
+    assertEquals(new RandomIds(() -> new Random(IDS_SEED)).get(), traceId);
     String key =
         "nightly-cleanup#"
             + sha256(
@@ -238,7 +250,7 @@ class MotoIT {
 
     // A bare body without traceId gets a new one (not the SQS messageId).
     String cleanupTrace = dispatched("nightly-cleanup").traceId();
-    assertTrue(generatedTraceIds.contains(cleanupTrace), cleanupTrace + " was not generated");
+    assertTrue(GENERATED_IDS.contains(cleanupTrace), cleanupTrace + " was not generated");
     // The body sends retentionDays as the number 7: the key hashes the string "7" it becomes.
     String cleanupKey =
         "nightly-cleanup#"

@@ -1,7 +1,10 @@
 package dev.batchrunner.cli;
 
 import static com.tngtech.archunit.base.DescribedPredicate.alwaysTrue;
+import static com.tngtech.archunit.core.domain.JavaCall.Predicates.target;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -15,6 +18,9 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 import dev.batchrunner.BatchRunnerHandler;
+import dev.batchrunner.aws.ecs.DryRunTaskLauncher;
+import dev.batchrunner.core.dispatch.BatchDispatcher;
+import dev.batchrunner.function.event.EventParser;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -38,6 +44,36 @@ class ArchitectureTest {
   private static final String CLI = "dev.batchrunner.cli..";
   private static final String EMULATORS = "dev.batchrunner.emulators..";
   private static final String TESTKIT = "dev.batchrunner.testkit..";
+
+  private static final String FACTORY = "dev\\.batchrunner\\.function\\.FunctionFactory.*";
+  private static final String PRIMER = "dev\\.batchrunner\\.function\\.startup\\.Primer.*";
+
+  @ArchTest
+  static final ArchRule onlyTheFactory_decidesOnADryRun =
+      noClasses()
+          .that()
+          .haveNameNotMatching(FACTORY)
+          .should()
+          .callConstructorWhere(target(owner(assignableTo(DryRunTaskLauncher.class))))
+          .because(
+              "the DRY_RUN switch lives in one place, FunctionFactory, which the handler, the tests"
+                  + " and the local runner all assemble the function through");
+
+  @ArchTest
+  static final ArchRule onlyTheFactory_buildsThePipeline =
+      // Primer's quiet pipeline draws no ids ("priming" throughout) and is gone before any request.
+      noClasses()
+          .that()
+          .haveNameNotMatching(FACTORY)
+          .and()
+          .haveNameNotMatching(PRIMER)
+          .should()
+          .callConstructorWhere(target(owner(assignableTo(BatchDispatcher.class))))
+          .orShould()
+          .callConstructorWhere(target(owner(assignableTo(EventParser.class))))
+          .because(
+              "one way to assemble the function: claim and trace ids come from the one RandomIds"
+                  + " source that a SnapStart restore reseeds");
 
   /** Guards the rules below against passing on a partial import (e.g. a module's jar skipped). */
   @ArchTest

@@ -1,6 +1,8 @@
 package dev.batchrunner.function;
 
 import java.security.SecureRandom;
+import java.util.Objects;
+import java.util.Random;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -10,7 +12,22 @@ import java.util.function.Supplier;
  * restored from one snapshot never share a random sequence.
  */
 public final class RandomIds implements Supplier<String> {
-  private volatile SecureRandom random = new SecureRandom();
+  private final Supplier<? extends Random> generators;
+  private volatile Random random;
+
+  /** Ids from a new {@link SecureRandom}, seeded by the operating system. */
+  public RandomIds() {
+    this(SecureRandom::new);
+  }
+
+  /**
+   * Ids from the generators {@code generators} supplies: one now and a new one on each {@link
+   * #reseed()}. For tests, {@code () -> new Random(42)} gives a repeatable sequence.
+   */
+  public RandomIds(Supplier<? extends Random> generators) {
+    this.generators = Objects.requireNonNull(generators, "generators");
+    this.random = Objects.requireNonNull(generators.get(), "generator");
+  }
 
   @Override
   public String get() {
@@ -27,13 +44,13 @@ public final class RandomIds implements Supplier<String> {
     return new UUID(most, least).toString();
   }
 
-  /** The current source (for tests of the SnapStart hooks). */
-  SecureRandom source() {
+  /** The current generator (for tests of the SnapStart hooks). */
+  Random source() {
     return random;
   }
 
-  /** Starts a new random sequence, seeded from the operating system now. */
+  /** Starts a new random sequence: with the default generators, seeded from the system now. */
   public void reseed() {
-    random = new SecureRandom();
+    random = Objects.requireNonNull(generators.get(), "generator");
   }
 }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 
 import dev.batchrunner.function.startup.SnapStartHooks;
-import java.security.SecureRandom;
 import java.util.HashSet;
+import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,7 +26,7 @@ class SnapStartHooksTest {
 
   @Test
   void afterRestore_replacesTheRandomSource() {
-    SecureRandom snapshotted = ids.source();
+    Random snapshotted = ids.source();
 
     hooks.afterRestore(null);
 

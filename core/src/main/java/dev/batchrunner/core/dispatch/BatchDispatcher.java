@@ -33,11 +33,6 @@ public final class BatchDispatcher {
   private final Clock clock;
   private final java.util.function.Supplier<String> claimIds;
 
-  public BatchDispatcher(
-      BatchCatalog catalog, IdempotencyStore store, TaskLauncher launcher, Clock clock) {
-    this(catalog, store, launcher, clock, () -> java.util.UUID.randomUUID().toString());
-  }
-
   /**
    * @param claimIds where the random ids that mark a claim's owner come from
    */

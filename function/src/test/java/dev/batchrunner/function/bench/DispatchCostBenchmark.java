@@ -8,7 +8,7 @@ import dev.batchrunner.core.dispatch.LaunchResult;
 import dev.batchrunner.core.dispatch.TaskLauncher;
 import dev.batchrunner.core.request.TaskLaunch;
 import dev.batchrunner.core.testing.Fixtures;
-import dev.batchrunner.function.Wiring;
+import dev.batchrunner.function.FunctionFactory;
 import dev.batchrunner.function.event.EventProcessor;
 import dev.batchrunner.function.event.RequestObserver;
 import dev.batchrunner.function.testing.Processors;
@@ -17,15 +17,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -47,15 +44,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * The per-request work of a dispatch beyond the network, through the real pipeline ({@link
- * Wiring#create}, then {@link EventProcessor#process}): parse the event, validate it against the
- * shipped catalog, compute the idempotency key, build the {@link TaskLaunch} and the SDK's {@code
- * RunTaskRequest} ({@link EcsTaskLauncher#toRequest}), write the answer, tell the observer. The
- * ports are in memory: every claim is granted (each event is the first delivery of its request) and
- * the launcher builds the RunTask request and answers with a fixed task ARN.
+ * FunctionFactory#assemble}, then {@link EventProcessor#process}): parse the event, validate it
+ * against the shipped catalog, compute the idempotency key, build the {@link TaskLaunch} and the
+ * SDK's {@code RunTaskRequest} ({@link EcsTaskLauncher#toRequest}), write the answer, tell the
+ * observer. The ports are in memory (in place of the factory's DynamoDB and ECS ones): every claim
+ * is granted (each event is the first delivery of its request) and the launcher builds the RunTask
+ * request and answers with a fixed task ARN.
  *
- * <p>{@code noOpObserver} leaves logs and metrics out; {@code defaultObserver} uses {@link
- * Wiring#defaultObserver} (the JSON log line and the EMF metrics), with stdout sent to a null
- * stream, so the difference is the cost of logging and metrics.
+ * <p>{@code noOpObserver} leaves logs and metrics out; {@code defaultObserver} uses the factory's
+ * production observer (the JSON log line and the EMF metrics), with stdout sent to a null stream,
+ * so the difference is the cost of logging and metrics.
  *
  * <p>Run: {@code mvn -q test-compile exec:exec@jmh}. {@link #main} runs it twice, with JMH's
  * default JIT (C2) and with the managed runtime's flags ({@code -XX:TieredStopAtLevel=1
@@ -91,7 +89,7 @@ public class DispatchCostBenchmark {
   public void setUp() {
     payload = Fixtures.event(event);
     quiet = processor(summary -> {});
-    observed = processor(Wiring.defaultObserver(Map.of()));
+    observed = processor(null); // the production observer
     stdout = System.out;
     System.setOut(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8));
     // Both must dispatch, or the benchmark measures something else.
@@ -121,13 +119,14 @@ public class DispatchCostBenchmark {
   }
 
   private EventProcessor processor(RequestObserver observer) {
-    return Wiring.create(
-        Processors.catalog(),
-        store,
-        launcher,
-        Clock.systemUTC(),
-        () -> UUID.randomUUID().toString(),
-        observer);
+    return FunctionFactory.assemble(
+            Processors.config(Processors.catalog(), "benchmark", Processors.OFFLINE),
+            FunctionFactory.Options.builder()
+                .observer(observer)
+                .store(store)
+                .launcher(launcher)
+                .build())
+        .processor();
   }
 
   /** Grants every claim (each delivery is a request's first); keeps the last record written. */

@@ -124,7 +124,8 @@ class BatchDispatcherTest {
   @BeforeEach
   void setUp() {
     dispatcher =
-        new BatchDispatcher(CATALOG_INSTANCE, store, launcher, Clock.fixed(NOW, ZoneOffset.UTC));
+        new BatchDispatcher(
+            CATALOG_INSTANCE, store, launcher, Clock.fixed(NOW, ZoneOffset.UTC), () -> "claim-1");
   }
 
   // --- rejections: nothing touches DynamoDB or ECS -------------------------------------------

@@ -38,11 +38,12 @@ import net.jqwik.api.Tuple;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * The issue's invariant, for any input however mutated: the pipeline ({@code Wiring.create} over an
- * in-memory store and a recording launcher) either dispatches exactly one task that ECS accepts and
- * that carries only what the catalog declares, or throws a {@link RequestRejectedException} that
- * names the field in a short, printable message, and nothing else. Inputs start from the {@code
- * events/} samples and the shipped catalog and are then mutated field by field and byte by byte.
+ * The issue's invariant, for any input however mutated: the pipeline ({@code FunctionFactory} over
+ * an in-memory store and a recording launcher) either dispatches exactly one task that ECS accepts
+ * and that carries only what the catalog declares, or throws a {@link RequestRejectedException}
+ * that names the field in a short, printable message, and nothing else. Inputs start from the
+ * {@code events/} samples and the shipped catalog and are then mutated field by field and byte by
+ * byte.
  */
 class RequestInvariantPropertiesTest {
   private static final ObjectMapper JSON = new ObjectMapper();

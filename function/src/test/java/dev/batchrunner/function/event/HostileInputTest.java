@@ -24,8 +24,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * One example per hostile input of the issue, through the real pipeline ({@code Wiring.create} over
- * an in-memory store and a recording launcher): each is refused naming the field, with nothing
+ * One example per hostile input of the issue, through the real pipeline ({@code FunctionFactory}
+ * over an in-memory store and a recording launcher): each is refused naming the field, with nothing
  * launched and nothing stored, or dispatched with exactly what the catalog allows.
  */
 class HostileInputTest {

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
 import dev.batchrunner.aws.ecs.EcsTaskLauncher;
+import dev.batchrunner.aws.sdk.ClientSettings;
 import dev.batchrunner.core.catalog.BatchCatalog;
-import dev.batchrunner.function.Wiring;
 import dev.batchrunner.function.testing.Processors;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -33,8 +33,8 @@ class PrimerTest {
   @Test
   void prime_whenRun_callsEachOperationCannedAndWritesNothing() {
     BatchCatalog catalog = Processors.catalog();
-    DynamoDbClient dynamo = client(DynamoDbClient.builder(), Wiring.DYNAMODB_CLIENT_CONFIG);
-    EcsClient ecs = client(EcsClient.builder(), Wiring.ECS_CLIENT_CONFIG);
+    DynamoDbClient dynamo = client(DynamoDbClient.builder(), ClientSettings.DYNAMODB);
+    EcsClient ecs = client(EcsClient.builder(), ClientSettings.ECS);
 
     PrintStream original = System.out;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -67,14 +67,16 @@ class PrimerTest {
               software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, C>
                   & software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<B, C>,
           C>
-      C client(
-          B builder, software.amazon.awssdk.core.client.config.ClientOverrideConfiguration config) {
+      C client(B builder, ClientSettings settings) {
     return builder
         .region(Region.EU_WEST_1)
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
         .endpointOverride(URI.create("http://127.0.0.1:9"))
         .httpClient(http)
-        .overrideConfiguration(config.toBuilder().retryStrategy(r -> r.maxAttempts(1)).build())
+        .overrideConfiguration(
+            settings.overrideConfiguration().toBuilder()
+                .retryStrategy(r -> r.maxAttempts(1))
+                .build())
         .build();
   }
 

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
 import dev.batchrunner.aws.ecs.EcsTaskLauncher;
+import dev.batchrunner.aws.sdk.ClientSettings;
 import dev.batchrunner.core.dispatch.BatchDispatcher;
 import dev.batchrunner.core.dispatch.Claim;
 import dev.batchrunner.core.dispatch.DispatchOutcome;
@@ -19,7 +20,7 @@ import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.dispatch.LaunchResult;
 import dev.batchrunner.core.testing.Fixtures;
-import dev.batchrunner.function.Wiring;
+import dev.batchrunner.function.FunctionConfig;
 import dev.batchrunner.function.event.EventParser;
 import dev.batchrunner.function.event.Invocation;
 import dev.batchrunner.function.event.ParsedRequest;
@@ -75,7 +76,7 @@ class TemplateContractTest {
     Set<String> set = map(map(function().get("Environment")).get("Variables")).keySet();
     Set<String> placeholders = catalogPlaceholders();
 
-    for (String required : Wiring.REQUIRED_ENVIRONMENT_VARIABLES) {
+    for (String required : FunctionConfig.REQUIRED_ENVIRONMENT_VARIABLES) {
       assertTrue(set.contains(required), required + " missing from " + set);
     }
     // The shipped batches.json is the user's: these messages say what to change in the template
@@ -93,7 +94,7 @@ class TemplateContractTest {
     }
     for (String name : set) {
       assertTrue(
-          Wiring.ENVIRONMENT_VARIABLES.contains(name) || placeholders.contains(name),
+          FunctionConfig.ENVIRONMENT_VARIABLES.contains(name) || placeholders.contains(name),
           "template.yaml sets "
               + name
               + " but neither the function nor batches.json reads it: if your catalog no longer"
@@ -209,8 +210,12 @@ class TemplateContractTest {
   @Test
   void timeouts_awsCallsFinishBeforeTheFunctionTimeout() {
     int functionSeconds = ((Number) function().get("Timeout")).intValue();
-    Duration ecs = Wiring.ECS_CLIENT_CONFIG.apiCallTimeout().orElseThrow();
-    Duration dynamo = Wiring.DYNAMODB_CLIENT_CONFIG.apiCallTimeout().orElseThrow();
+    // What the SDK clients get, not only the record's value.
+    Duration ecs = ClientSettings.ECS.overrideConfiguration().apiCallTimeout().orElseThrow();
+    Duration dynamo =
+        ClientSettings.DYNAMODB.overrideConfiguration().apiCallTimeout().orElseThrow();
+    assertEquals(ClientSettings.ECS.callTimeout(), ecs);
+    assertEquals(ClientSettings.DYNAMODB.callTimeout(), dynamo);
 
     // claim + RunTask + (update or release): the failure must be reported before Lambda's kill.
     Duration worst = ecs.plus(dynamo.multipliedBy(2));
@@ -282,7 +287,8 @@ class TemplateContractTest {
             alwaysNew,
             launch ->
                 new LaunchResult(List.of("arn:aws:ecs:eu-west-1:123456789012:task/x/y"), false),
-            Clock.fixed(Instant.parse("2026-11-24T02:00:01Z"), ZoneOffset.UTC));
+            Clock.fixed(Instant.parse("2026-11-24T02:00:01Z"), ZoneOffset.UTC),
+            () -> "claim");
     DispatchOutcome outcome = dispatcher.dispatch(valid.request(), Duration.ofSeconds(30));
     return assertInstanceOf(DispatchOutcome.Dispatched.class, outcome, outcome.toString())
         .idempotencyKey();

@@ -1,55 +1,51 @@
 package dev.batchrunner.function.testing;
 
-import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
-import dev.batchrunner.aws.ecs.EcsTaskLauncher;
+import dev.batchrunner.aws.sdk.AwsConnection;
 import dev.batchrunner.core.catalog.BatchCatalog;
 import dev.batchrunner.core.catalog.CatalogLoader;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.dispatch.TaskLauncher;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.emulators.DynamoDbLocal;
-import dev.batchrunner.function.Wiring;
+import dev.batchrunner.function.FunctionConfig;
+import dev.batchrunner.function.FunctionFactory;
 import dev.batchrunner.function.event.EventProcessor;
 import dev.batchrunner.function.event.RequestObserver;
+import dev.batchrunner.function.observability.EmfMetricsObserver;
 import java.net.URI;
 import java.time.Clock;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.ecs.EcsClient;
 
 /**
- * Builds what one Lambda execution environment would hold: its own SDK clients, configured as in
- * production ({@link Wiring#DYNAMODB_CLIENT_CONFIG}, {@link Wiring#ECS_CLIENT_CONFIG}), pointed at
- * local endpoints.
+ * Builds what one Lambda execution environment would hold, through {@link FunctionFactory}: its own
+ * SDK clients, configured as in production, pointed at local endpoints.
  */
 public final class Processors {
+  /** DynamoDB Local keeps one database per access key: the same key as DynamoDbLocal.client(). */
+  public static final StaticCredentialsProvider CREDENTIALS =
+      StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+
+  /** For pipelines whose ports are all replaced: nothing listens there (the discard port). */
+  public static final AwsConnection OFFLINE =
+      connection(URI.create("http://127.0.0.1:9"), URI.create("http://127.0.0.1:9"));
+
   private Processors() {}
 
-  /** A DynamoDB client with the production retry and timeout settings. */
-  public static DynamoDbClient dynamoDb(URI endpoint) {
-    return DynamoDbClient.builder()
-        .endpointOverride(endpoint)
-        .region(DynamoDbLocal.REGION)
-        .credentialsProvider(credentials())
-        .httpClient(UrlConnectionHttpClient.create())
-        .overrideConfiguration(Wiring.DYNAMODB_CLIENT_CONFIG)
-        .build();
+  /** Test credentials, the emulators' region, these endpoints. */
+  public static AwsConnection connection(URI dynamoEndpoint, URI ecsEndpoint) {
+    return new AwsConnection(
+        DynamoDbLocal.REGION,
+        CREDENTIALS,
+        new AwsConnection.Endpoints(dynamoEndpoint, ecsEndpoint));
   }
 
-  /** An ECS client with the production retry and timeout settings. */
-  public static EcsClient ecs(URI endpoint) {
-    return EcsClient.builder()
-        .endpointOverride(endpoint)
-        .region(DynamoDbLocal.REGION)
-        .credentialsProvider(credentials())
-        .httpClient(UrlConnectionHttpClient.create())
-        .overrideConfiguration(Wiring.ECS_CLIENT_CONFIG)
-        .build();
+  /** The production configuration over this catalog, table and connection; no priming. */
+  public static FunctionConfig config(BatchCatalog catalog, String table, AwsConnection aws) {
+    return new FunctionConfig(
+        table, catalog, false, EmfMetricsObserver.DEFAULT_NAMESPACE, false, aws);
   }
 
   /** The tests' catalog ({@code fixtures/catalog.json}) with {@link Fixtures#CATALOG_ENV}. */
@@ -85,17 +81,14 @@ public final class Processors {
       BatchCatalog catalog,
       UnaryOperator<IdempotencyStore> storeWrapper,
       UnaryOperator<TaskLauncher> launcherWrapper) {
-    return Wiring.create(
-        catalog,
-        storeWrapper.apply(new DynamoDbIdempotencyStore(dynamoDb(dynamoEndpoint), table)),
-        launcherWrapper.apply(new EcsTaskLauncher(ecs(ecsEndpoint))),
-        clock,
-        () -> UUID.randomUUID().toString(),
-        observer);
-  }
-
-  private static StaticCredentialsProvider credentials() {
-    // DynamoDB Local keeps one database per access key: the same key as DynamoDbLocal.client().
-    return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+    return FunctionFactory.assemble(
+            config(catalog, table, connection(dynamoEndpoint, ecsEndpoint)),
+            FunctionFactory.Options.builder()
+                .clock(clock)
+                .observer(observer)
+                .wrapStore(storeWrapper)
+                .wrapLauncher(launcherWrapper)
+                .build())
+        .processor();
   }
 }

@@ -6,7 +6,8 @@ import dev.batchrunner.core.catalog.CatalogLoader;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.core.testing.InMemoryIdempotencyStore;
 import dev.batchrunner.core.testing.RecordingTaskLauncher;
-import dev.batchrunner.function.Wiring;
+import dev.batchrunner.function.FunctionFactory;
+import dev.batchrunner.function.RandomIds;
 import dev.batchrunner.function.event.EventProcessor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,15 +16,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Random;
 
 /**
- * The real event pipeline ({@link Wiring#create}) over in-memory ports: what a test feeds bytes to
- * and then inspects (launches, idempotency records, observer calls).
+ * The real event pipeline ({@link FunctionFactory#assemble}) with in-memory ports in place of
+ * DynamoDB and ECS: what a test feeds bytes to and then inspects (launches, idempotency records,
+ * observer calls). Its random ids are a repeatable sequence ({@link #IDS_SEED}).
  */
 public final class TestPipeline {
   public static final Instant NOW = Instant.parse("2026-11-23T02:00:00Z");
   public static final Duration REMAINING = Duration.ofSeconds(30);
+
+  /** The seed of every pipeline's random ids: {@code new RandomIds(() -> new Random(IDS_SEED))}. */
+  public static final long IDS_SEED = 20261123L;
 
   /** A batch added to the shipped catalog: free-text values, so unicode and size reach ECS. */
   static final String FREE_TEXT_BATCH =
@@ -52,15 +57,17 @@ public final class TestPipeline {
 
   private TestPipeline(BatchCatalog catalog) {
     this.catalog = catalog;
-    AtomicInteger traceIds = new AtomicInteger();
     this.processor =
-        Wiring.create(
-            catalog,
-            store,
-            launcher,
-            Clock.fixed(NOW, ZoneOffset.UTC),
-            () -> "generated-trace-" + traceIds.incrementAndGet(),
-            observer);
+        FunctionFactory.assemble(
+                Processors.config(catalog, "test-pipeline", Processors.OFFLINE),
+                FunctionFactory.Options.builder()
+                    .clock(Clock.fixed(NOW, ZoneOffset.UTC))
+                    .ids(new RandomIds(() -> new Random(IDS_SEED)))
+                    .observer(observer)
+                    .store(store)
+                    .launcher(launcher)
+                    .build())
+            .processor();
   }
 
   /** Over the tests' catalog with the test environment of {@link Fixtures#CATALOG_ENV}. */
