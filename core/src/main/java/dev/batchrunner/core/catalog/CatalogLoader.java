@@ -1,10 +1,8 @@
 package dev.batchrunner.core.catalog;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.batchrunner.core.json.Json;
+import dev.batchrunner.core.json.JsonValue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -115,7 +113,7 @@ public final class CatalogLoader {
    * @throws CatalogException listing every problem
    */
   public static BatchCatalog parse(String source, byte[] json, Map<String, String> environment) {
-    JsonNode root;
+    JsonValue root;
     try {
       root = JSON.read(json);
     } catch (JsonProcessingException e) {
@@ -131,7 +129,7 @@ public final class CatalogLoader {
     return new StaticBatchCatalog(batches);
   }
 
-  private Map<String, BatchDefinition> read(JsonNode root) {
+  private Map<String, BatchDefinition> read(JsonValue root) {
     Map<String, BatchDefinition> batches = new TreeMap<>();
     if (root == null || !root.isObject()) {
       problems.add("the catalog must be a JSON object with \"defaults\" and \"batches\"");
@@ -139,21 +137,21 @@ public final class CatalogLoader {
     }
     resolvePlaceholders(root, "");
     unknownFields(root, "", ROOT_FIELDS);
-    JsonNode defaults = root.path("defaults");
+    JsonValue defaults = root.path("defaults");
     if (!defaults.isMissingNode() && !defaults.isObject()) {
       problems.add("defaults: must be an object");
-      defaults = Json.NODES.objectNode();
+      defaults = JsonValue.object();
     } else if (defaults.isObject()) {
       unknownFields(defaults, "defaults", DEFAULT_FIELDS);
       checkLaunchChoice(defaults, "defaults");
     }
-    JsonNode batchNodes = root.path("batches");
+    JsonValue batchNodes = root.path("batches");
     if (!batchNodes.isObject() || batchNodes.isEmpty()) {
       problems.add("batches: must be an object with at least one batch type");
       return batches;
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = batchNodes.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
+    for (Iterator<Map.Entry<String, JsonValue>> it = batchNodes.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonValue> entry = it.next();
       BatchDefinition batch = readBatch(entry.getKey(), entry.getValue(), defaults);
       if (batch != null) {
         batches.put(batch.id(), batch);
@@ -162,7 +160,7 @@ public final class CatalogLoader {
     return batches;
   }
 
-  private BatchDefinition readBatch(String id, JsonNode node, JsonNode defaults) {
+  private BatchDefinition readBatch(String id, JsonValue node, JsonValue defaults) {
     String path = "batches." + id;
     int before = problems.size();
     if (!BATCH_ID.matcher(id).matches()) {
@@ -186,7 +184,7 @@ public final class CatalogLoader {
     }
     // The batch's own launch choice replaces the defaults' one, whichever kind it is.
     boolean ownChoice = node.has("launchType") || node.has("capacityProviderStrategy");
-    JsonNode launchFrom = ownChoice ? node : defaults;
+    JsonValue launchFrom = ownChoice ? node : defaults;
     String launchType = text(launchFrom.path("launchType"), path + ".launchType");
     if (launchType != null && !LAUNCH_TYPES.contains(launchType)) {
       problems.add(
@@ -257,7 +255,7 @@ public final class CatalogLoader {
   }
 
   private Map<String, ParameterSpec> parameters(
-      JsonNode node, String batchPath, Map<String, String> usedEnv) {
+      JsonValue node, String batchPath, Map<String, String> usedEnv) {
     Map<String, ParameterSpec> specs = new TreeMap<>();
     if (node.isMissingNode() || node.isNull()) {
       return specs;
@@ -267,11 +265,11 @@ public final class CatalogLoader {
       problems.add(path + ": must be an object of parameter name to its contract");
       return specs;
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
+    for (Iterator<Map.Entry<String, JsonValue>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonValue> entry = it.next();
       String name = entry.getKey();
       String p = path + "." + name;
-      JsonNode spec = entry.getValue();
+      JsonValue spec = entry.getValue();
       if (!PARAMETER_NAME.matcher(name).matches()) {
         problems.add(p + ": parameter name must match " + PARAMETER_NAME.pattern());
       }
@@ -303,7 +301,7 @@ public final class CatalogLoader {
         }
       }
       Integer maxLength = null;
-      JsonNode max = spec.path("maxLength");
+      JsonValue max = spec.path("maxLength");
       if (!max.isMissingNode()) {
         if (max.canConvertToInt() && max.isIntegralNumber() && max.intValue() > 0) {
           maxLength = max.intValue();
@@ -336,7 +334,8 @@ public final class CatalogLoader {
     return specs;
   }
 
-  private List<String> command(JsonNode node, String batchPath, Map<String, ParameterSpec> params) {
+  private List<String> command(
+      JsonValue node, String batchPath, Map<String, ParameterSpec> params) {
     if (node.isMissingNode() || node.isNull()) {
       return null;
     }
@@ -347,7 +346,7 @@ public final class CatalogLoader {
     }
     List<String> argv = new ArrayList<>();
     for (int i = 0; i < node.size(); i++) {
-      JsonNode element = node.get(i);
+      JsonValue element = node.get(i);
       if (!element.isTextual()) {
         problems.add(path + "[" + i + "]: must be a string");
         continue;
@@ -372,7 +371,7 @@ public final class CatalogLoader {
     return argv;
   }
 
-  private List<CapacityProviderItem> strategy(JsonNode node, String path) {
+  private List<CapacityProviderItem> strategy(JsonValue node, String path) {
     List<CapacityProviderItem> items = new ArrayList<>();
     if (node.isMissingNode() || node.isNull()) {
       return items;
@@ -382,7 +381,7 @@ public final class CatalogLoader {
       return items;
     }
     for (int i = 0; i < node.size(); i++) {
-      JsonNode item = node.get(i);
+      JsonValue item = node.get(i);
       String p = path + "[" + i + "]";
       if (!item.isObject()) {
         problems.add(p + ": must be an object");
@@ -397,7 +396,7 @@ public final class CatalogLoader {
     return items;
   }
 
-  private Duration window(JsonNode node, String batchPath) {
+  private Duration window(JsonValue node, String batchPath) {
     String value = text(node, batchPath + ".idempotencyWindow");
     if (value == null) {
       return DEFAULT_WINDOW;
@@ -418,7 +417,7 @@ public final class CatalogLoader {
     }
   }
 
-  private void checkLaunchChoice(JsonNode node, String path) {
+  private void checkLaunchChoice(JsonValue node, String path) {
     if (node.has("launchType") && node.has("capacityProviderStrategy")) {
       problems.add(path + ": give launchType or capacityProviderStrategy, not both");
     }
@@ -450,27 +449,26 @@ public final class CatalogLoader {
     }
   }
 
-  private void resolvePlaceholders(JsonNode node, String path) {
+  private void resolvePlaceholders(JsonValue node, String path) {
     if (node.isObject()) {
-      ObjectNode object = (ObjectNode) node;
+      JsonValue.JsonObject object = (JsonValue.JsonObject) node;
       List<String> names = new ArrayList<>();
       object.fieldNames().forEachRemaining(names::add);
       for (String name : names) {
         String p = path.isEmpty() ? name : path + "." + name;
-        JsonNode child = object.get(name);
+        JsonValue child = object.get(name);
         if (child.isTextual()) {
-          object.set(name, new TextNode(substitute(child.textValue(), p)));
+          object.set(name, JsonValue.string(substitute(child.textValue(), p)));
         } else {
           resolvePlaceholders(child, p);
         }
       }
     } else if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
-        JsonNode child = node.get(i);
+        JsonValue child = node.get(i);
         String p = path + "[" + i + "]";
         if (child.isTextual()) {
-          ((com.fasterxml.jackson.databind.node.ArrayNode) node)
-              .set(i, new TextNode(substitute(child.textValue(), p)));
+          ((JsonValue.JsonArray) node).set(i, JsonValue.string(substitute(child.textValue(), p)));
         } else {
           resolvePlaceholders(child, p);
         }
@@ -497,7 +495,7 @@ public final class CatalogLoader {
     return out.toString();
   }
 
-  private void unknownFields(JsonNode node, String path, Set<String> allowed) {
+  private void unknownFields(JsonValue node, String path, Set<String> allowed) {
     node.fieldNames()
         .forEachRemaining(
             name -> {
@@ -512,11 +510,11 @@ public final class CatalogLoader {
             });
   }
 
-  private static JsonNode merged(JsonNode node, JsonNode defaults, String field) {
+  private static JsonValue merged(JsonValue node, JsonValue defaults, String field) {
     return node.has(field) ? node.get(field) : defaults.path(field);
   }
 
-  private String requiredText(JsonNode node, String path, String field) {
+  private String requiredText(JsonValue node, String path, String field) {
     String value = text(node.path(field), path + "." + field);
     if (value == null) {
       problems.add(path + "." + field + ": required");
@@ -524,7 +522,7 @@ public final class CatalogLoader {
     return value;
   }
 
-  private String text(JsonNode node, String path) {
+  private String text(JsonValue node, String path) {
     if (node.isMissingNode() || node.isNull()) {
       return null;
     }
@@ -535,7 +533,7 @@ public final class CatalogLoader {
     return node.textValue();
   }
 
-  private Boolean bool(JsonNode node, String path) {
+  private Boolean bool(JsonValue node, String path) {
     if (node.isMissingNode() || node.isNull()) {
       return null;
     }
@@ -546,7 +544,7 @@ public final class CatalogLoader {
     return node.booleanValue();
   }
 
-  private Integer boundedInt(JsonNode node, String path, int min, int max) {
+  private Integer boundedInt(JsonValue node, String path, int min, int max) {
     if (node.isMissingNode() || node.isNull()) {
       return null;
     }
@@ -561,7 +559,7 @@ public final class CatalogLoader {
   }
 
   /** A list given as a JSON array or as a comma-separated string (what a placeholder gives). */
-  private List<String> list(JsonNode node, String path) {
+  private List<String> list(JsonValue node, String path) {
     List<String> items = new ArrayList<>();
     if (node.isMissingNode() || node.isNull()) {
       return items;
@@ -587,7 +585,7 @@ public final class CatalogLoader {
     return items;
   }
 
-  private Map<String, String> stringMap(JsonNode node, String path) {
+  private Map<String, String> stringMap(JsonValue node, String path) {
     Map<String, String> map = new TreeMap<>();
     if (node.isMissingNode() || node.isNull()) {
       return map;

@@ -7,11 +7,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.MissingNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,14 +14,11 @@ import java.util.Collection;
 import java.util.Map;
 
 /**
- * JSON reading and writing on Jackson's streaming core and its tree nodes, without an {@code
- * ObjectMapper}: building the first mapper loads some 600 classes (about 125 ms of a Lambda cold
- * start) for data binding this function never does.
+ * JSON reading and writing on Jackson's streaming core (jackson-core only) into batch-runner's own
+ * {@link JsonValue} trees, without an {@code ObjectMapper}: building the first mapper loads some
+ * 600 classes (about 125 ms of a Lambda cold start) for data binding this function never does.
  */
 public final class Json {
-  /** Tree nodes keep decimals exactly as written ({@code 1.50} stays {@code 1.50}). */
-  public static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
-
   private static final JsonFactory WRITER = new JsonFactory();
 
   private final JsonFactory factory;
@@ -46,19 +38,19 @@ public final class Json {
   }
 
   /**
-   * Reads one JSON value into a tree; empty input gives a {@link MissingNode}, anything after the
-   * value is an error.
+   * Reads one JSON value into a tree; empty input gives {@link JsonValue#MISSING}, anything after
+   * the value is an error.
    *
    * @throws IOException for malformed JSON or a broken parser limit ({@code
    *     JsonProcessingException} and its {@code StreamConstraintsException})
    */
-  public JsonNode read(byte[] bytes) throws IOException {
+  public JsonValue read(byte[] bytes) throws IOException {
     try (JsonParser parser = factory.createParser(bytes)) {
       JsonToken first = parser.nextToken();
       if (first == null) {
-        return MissingNode.getInstance();
+        return JsonValue.MISSING;
       }
-      JsonNode root = value(parser, first);
+      JsonValue root = value(parser, first);
       if (parser.nextToken() != null) {
         throw new JsonParseException(parser, "trailing content after the JSON value");
       }
@@ -66,37 +58,33 @@ public final class Json {
     }
   }
 
-  private static JsonNode value(JsonParser parser, JsonToken token) throws IOException {
+  private static JsonValue value(JsonParser parser, JsonToken token) throws IOException {
     switch (token) {
       case START_OBJECT:
-        ObjectNode object = NODES.objectNode();
+        JsonValue.JsonObject object = JsonValue.object();
         for (JsonToken t = parser.nextToken(); t != JsonToken.END_OBJECT; t = parser.nextToken()) {
           String name = parser.currentName();
           object.set(name, value(parser, parser.nextToken()));
         }
         return object;
       case START_ARRAY:
-        ArrayNode array = NODES.arrayNode();
+        JsonValue.JsonArray array = JsonValue.array();
         for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
           array.add(value(parser, t));
         }
         return array;
       case VALUE_STRING:
-        return NODES.textNode(parser.getText());
+        return JsonValue.string(parser.getText());
       case VALUE_NUMBER_INT:
-        return switch (parser.getNumberType()) {
-          case INT -> NODES.numberNode(parser.getIntValue());
-          case LONG -> NODES.numberNode(parser.getLongValue());
-          default -> NODES.numberNode(parser.getBigIntegerValue());
-        };
+        return JsonValue.number(parser.getBigIntegerValue());
       case VALUE_NUMBER_FLOAT:
-        return NODES.numberNode(parser.getDecimalValue());
+        return JsonValue.number(parser.getDecimalValue());
       case VALUE_TRUE:
-        return NODES.booleanNode(true);
+        return JsonValue.bool(true);
       case VALUE_FALSE:
-        return NODES.booleanNode(false);
+        return JsonValue.bool(false);
       case VALUE_NULL:
-        return NODES.nullNode();
+        return JsonValue.NULL;
       default:
         throw new JsonParseException(parser, "unexpected token " + token);
     }
@@ -135,7 +123,7 @@ public final class Json {
   }
 
   /**
-   * Writes a value made of strings, numbers, booleans, nulls, {@link JsonNode}s, {@link RawJson},
+   * Writes a value made of strings, numbers, booleans, nulls, {@link JsonValue}s, {@link RawJson},
    * maps (in their own order) and collections; anything else as its {@code toString()}.
    */
   public static void writeValue(JsonGenerator json, Object value) throws IOException {
@@ -149,7 +137,7 @@ public final class Json {
       json.writeBoolean(b);
     } else if (value instanceof RawJson raw) {
       json.writeRawValue(raw.json());
-    } else if (value instanceof JsonNode node) {
+    } else if (value instanceof JsonValue node) {
       writeNode(json, node);
     } else if (value instanceof Map<?, ?> map) {
       json.writeStartObject();
@@ -181,11 +169,12 @@ public final class Json {
     }
   }
 
-  private static void writeNode(JsonGenerator json, JsonNode node) throws IOException {
-    switch (node.getNodeType()) {
+  private static void writeNode(JsonGenerator json, JsonValue node) throws IOException {
+    switch (node.type()) {
       case OBJECT -> {
         json.writeStartObject();
-        for (Map.Entry<String, JsonNode> e : node.properties()) {
+        for (var it = node.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonValue> e = it.next();
           json.writeFieldName(e.getKey());
           writeNode(json, e.getValue());
         }
@@ -193,15 +182,21 @@ public final class Json {
       }
       case ARRAY -> {
         json.writeStartArray();
-        for (JsonNode item : node) {
+        for (JsonValue item : node) {
           writeNode(json, item);
         }
         json.writeEndArray();
       }
       case STRING -> json.writeString(node.textValue());
-      case NUMBER -> writeNumber(json, node.numberValue());
+      case NUMBER -> {
+        if (node.isIntegralNumber()) {
+          json.writeNumber(node.bigIntegerValue());
+        } else {
+          json.writeNumber(node.decimalValue());
+        }
+      }
       case BOOLEAN -> json.writeBoolean(node.booleanValue());
-      default -> json.writeNull();
+      case NULL, MISSING -> json.writeNull();
     }
   }
 }

@@ -2,9 +2,9 @@ package dev.batchrunner.function.event;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Rejected;
 import dev.batchrunner.core.json.Json;
+import dev.batchrunner.core.json.JsonValue;
 import dev.batchrunner.core.request.BatchRequest;
 import dev.batchrunner.core.request.Rejection;
 import dev.batchrunner.core.text.SafeText;
@@ -63,7 +63,7 @@ public final class EventParser {
       // Jackson decodes overlong forms (C0 80 = NUL) and encoded surrogates (ED A0 80) leniently.
       return new Invocation.Direct(invalid(null, null, null, "event", "not valid UTF-8"));
     }
-    JsonNode root;
+    JsonValue root;
     try {
       root = readTree(payload);
     } catch (BadJson e) {
@@ -71,7 +71,7 @@ public final class EventParser {
     }
     // Lambda's SQS event has exactly one field; a request that carries "Records" among others is
     // a request with an unknown field, not a batch to answer with an empty failure list.
-    JsonNode records = root == null ? null : root.get("Records");
+    JsonValue records = root == null ? null : root.get("Records");
     if (records != null && records.isArray() && root.size() == 1) {
       return sqs(records);
     }
@@ -81,11 +81,11 @@ public final class EventParser {
     return new Invocation.Direct(single(root, null));
   }
 
-  private Invocation sqs(JsonNode records) {
+  private Invocation sqs(JsonValue records) {
     List<Invocation.SqsMessage> messages = new ArrayList<>();
     for (int i = 0; i < records.size(); i++) {
-      JsonNode record = records.get(i);
-      JsonNode id = record.get("messageId");
+      JsonValue record = records.get(i);
+      JsonValue id = record.get("messageId");
       if (id == null || !id.isTextual()) {
         // Without an id the failure cannot be reported per record: fail the whole batch loudly.
         return new Invocation.Direct(
@@ -97,7 +97,7 @@ public final class EventParser {
                 "required: every SQS record has one (not an SQS event?)"));
       }
       String messageId = id.textValue();
-      JsonNode body = record.get("body");
+      JsonValue body = record.get("body");
       ParsedRequest parsed;
       if (body == null || !body.isTextual()) {
         parsed = invalid(null, null, messageId, "body", "SQS record has no body text");
@@ -119,16 +119,16 @@ public final class EventParser {
   }
 
   /** An envelope or a bare request; {@code messageId} is the SQS record it came in, or null. */
-  private ParsedRequest single(JsonNode root, String messageId) {
+  private ParsedRequest single(JsonValue root, String messageId) {
     if (root == null || !root.isObject()) {
       return invalid(null, null, messageId, "event", "must be a JSON object");
     }
     if (isEnvelope(root)) {
-      JsonNode idNode = root.get("id");
+      JsonValue idNode = root.get("id");
       String eventId = idNode != null && idNode.isTextual() ? idNode.textValue() : messageId;
-      JsonNode detail = root.get("detail");
+      JsonValue detail = root.get("detail");
       if (detail == null || detail.isNull() || (detail.isObject() && detail.isEmpty())) {
-        JsonNode typeNode = root.path("detail-type");
+        JsonValue typeNode = root.path("detail-type");
         String detailType = typeNode.isTextual() ? SafeText.quote(typeNode.textValue()) : "";
         return invalid(
             null,
@@ -149,14 +149,14 @@ public final class EventParser {
     return request(root, messageId, null);
   }
 
-  private static boolean isEnvelope(JsonNode root) {
+  private static boolean isEnvelope(JsonValue root) {
     return root.has("detail-type") || (root.has("source") && root.has("detail"));
   }
 
-  private ParsedRequest request(JsonNode node, String eventId, String defaultTraceId) {
-    Map<String, JsonNode> fields = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
+  private ParsedRequest request(JsonValue node, String eventId, String defaultTraceId) {
+    Map<String, JsonValue> fields = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonValue>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonValue> field = it.next();
       String canonical = REQUEST_FIELDS.get(asciiLowerCase(field.getKey()));
       if (canonical == null) {
         return invalid(
@@ -171,7 +171,7 @@ public final class EventParser {
       }
     }
 
-    JsonNode batchNode = fields.get("batchTypeId");
+    JsonValue batchNode = fields.get("batchTypeId");
     if (batchNode == null || batchNode.isNull()) {
       return invalid(null, null, eventId, "batchTypeId", "required");
     }
@@ -181,7 +181,7 @@ public final class EventParser {
     String batchTypeId = batchNode.textValue();
 
     String traceId;
-    JsonNode traceNode = fields.get("traceId");
+    JsonValue traceNode = fields.get("traceId");
     if (traceNode == null || traceNode.isNull()) {
       traceId = defaultTraceId != null ? defaultTraceId : traceIds.get();
     } else if (!traceNode.isTextual() || !TRACE_ID.matcher(traceNode.textValue()).matches()) {
@@ -196,7 +196,7 @@ public final class EventParser {
     }
 
     String idempotencyKey = null;
-    JsonNode keyNode = fields.get("idempotencyKey");
+    JsonValue keyNode = fields.get("idempotencyKey");
     if (keyNode != null && !keyNode.isNull()) {
       if (!keyNode.isTextual()
           || keyNode.textValue().isEmpty()
@@ -215,7 +215,7 @@ public final class EventParser {
     }
 
     Map<String, String> parameters = new LinkedHashMap<>();
-    JsonNode paramNode = fields.get("parameters");
+    JsonValue paramNode = fields.get("parameters");
     if (paramNode != null && !paramNode.isNull()) {
       if (!paramNode.isObject()) {
         return invalid(
@@ -225,9 +225,9 @@ public final class EventParser {
             "parameters",
             "must be a JSON object of name to value, got " + kind(paramNode));
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = paramNode.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> p = it.next();
-        JsonNode value = p.getValue();
+      for (Iterator<Map.Entry<String, JsonValue>> it = paramNode.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonValue> p = it.next();
+        JsonValue value = p.getValue();
         String text;
         if (value.isTextual()) {
           text = value.textValue();
@@ -264,14 +264,14 @@ public final class EventParser {
         new BatchRequest(batchTypeId, traceId, parameters, idempotencyKey, eventId));
   }
 
-  private static String kind(JsonNode node) {
-    return switch (node.getNodeType()) {
+  private static String kind(JsonValue node) {
+    return switch (node.type()) {
       case ARRAY -> "an array";
       case OBJECT -> "an object";
       case STRING -> "a string";
       case NUMBER -> "a number";
       case BOOLEAN -> "a boolean";
-      default -> node.getNodeType().name().toLowerCase(Locale.ROOT);
+      default -> node.type().name().toLowerCase(Locale.ROOT);
     };
   }
 
@@ -311,7 +311,7 @@ public final class EventParser {
     }
   }
 
-  private JsonNode readTree(byte[] bytes) {
+  private JsonValue readTree(byte[] bytes) {
     try {
       return json.read(bytes);
     } catch (StreamConstraintsException e) {

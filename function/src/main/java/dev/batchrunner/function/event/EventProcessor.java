@@ -1,7 +1,5 @@
 package dev.batchrunner.function.event;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchrunner.core.dispatch.BatchDispatcher;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
 import dev.batchrunner.core.dispatch.DispatchOutcome;
@@ -12,6 +10,10 @@ import dev.batchrunner.core.json.Json;
 import dev.batchrunner.core.request.RequestRejectedException;
 import dev.batchrunner.core.request.Resolution;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Turns one invocation's bytes into its answer: parses the shape, dispatches each request, tells
@@ -42,21 +44,20 @@ public final class EventProcessor {
     long start = System.nanoTime();
     Invocation invocation = parser.parse(payload);
     if (invocation instanceof Invocation.SqsBatch batch) {
-      ObjectNode answer = Json.NODES.objectNode();
-      ArrayNode failures = answer.putArray("batchItemFailures");
+      List<Map<String, String>> failures = new ArrayList<>();
       for (Invocation.SqsMessage message : batch.messages()) {
         Duration left = left(remaining, start);
         try {
           DispatchOutcome outcome = handle(message.request(), message.messageId(), left);
           if (outcome instanceof Rejected) {
             // Kept as a failure so the record reaches the queue's DLQ instead of vanishing.
-            failures.addObject().put("itemIdentifier", message.messageId());
+            failures.add(Map.of("itemIdentifier", message.messageId()));
           }
         } catch (RuntimeException e) {
-          failures.addObject().put("itemIdentifier", message.messageId());
+          failures.add(Map.of("itemIdentifier", message.messageId()));
         }
       }
-      return write(answer);
+      return write(Map.of("batchItemFailures", failures));
     }
     DispatchOutcome outcome = handle(((Invocation.Direct) invocation).request(), null, remaining);
     if (outcome instanceof Rejected rejected) {
@@ -86,30 +87,29 @@ public final class EventProcessor {
     }
   }
 
-  private ObjectNode result(DispatchOutcome outcome) {
-    ObjectNode node = Json.NODES.objectNode();
-    node.put("outcome", outcome.outcome().name());
-    node.put("batchTypeId", outcome.batchTypeId());
-    node.put("traceId", outcome.traceId());
+  private static Map<String, Object> result(DispatchOutcome outcome) {
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("outcome", outcome.outcome().name());
+    answer.put("batchTypeId", outcome.batchTypeId());
+    answer.put("traceId", outcome.traceId());
     if (outcome instanceof Dispatched d) {
-      node.put("idempotencyKey", d.idempotencyKey());
-      d.taskArns().forEach(node.putArray("taskArns")::add);
+      answer.put("idempotencyKey", d.idempotencyKey());
+      answer.put("taskArns", d.taskArns());
       if (d.dryRun()) {
-        node.put("dryRun", true);
+        answer.put("dryRun", true);
       }
     } else if (outcome instanceof Duplicate d) {
-      node.put("idempotencyKey", d.idempotencyKey());
-      d.taskArns().forEach(node.putArray("taskArns")::add);
-      node.put("firstTraceId", d.firstTraceId());
+      answer.put("idempotencyKey", d.idempotencyKey());
+      answer.put("taskArns", d.taskArns());
+      answer.put("firstTraceId", d.firstTraceId());
+    } else {
+      answer.put("taskArns", List.of());
     }
-    if (!node.has("taskArns")) {
-      node.putArray("taskArns");
-    }
-    return node;
+    return answer;
   }
 
-  private static byte[] write(ObjectNode node) {
-    return Json.write(json -> Json.writeValue(json, node));
+  private static byte[] write(Map<String, ?> answer) {
+    return Json.write(json -> Json.writeValue(json, answer));
   }
 
   /**
