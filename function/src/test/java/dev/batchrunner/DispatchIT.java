@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +39,10 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 class DispatchIT extends EmulatorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger TABLES = new AtomicInteger();
-  private static final Instant START = Instant.parse("2026-11-23T02:00:05Z");
+  // The real time, not a fixed date: DynamoDB Local's TTL job deletes items whose expiresAt has
+  // passed on the real clock, so records written on a clock days in the past (expiring a day
+  // later) could vanish between a test's claim and its update.
+  private static final Instant START = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
   private final MutableClock clock = new MutableClock(START);
   private final CapturingObserver observer = new CapturingObserver();

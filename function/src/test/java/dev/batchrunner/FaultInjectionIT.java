@@ -23,6 +23,7 @@ import dev.batchrunner.testkit.EmulatorTest;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,7 +48,11 @@ class FaultInjectionIT extends EmulatorTest {
   /** A WireMock proxy in front of DynamoDB Local that fails chosen operations. */
   private static WireMockServer dynamoFaults;
 
-  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T02:00:00Z"));
+  // The real time, not a fixed date: DynamoDB Local's TTL job deletes items whose expiresAt has
+  // passed on the real clock, so records written on a clock days in the past (expiring a day
+  // later) could vanish between a test's claim and its update.
+  private final MutableClock clock =
+      new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
   private String table;
 
   @BeforeAll
