@@ -1,10 +1,14 @@
 package dev.batchrunner.function.event;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What one request came to, for its log line and metrics.
+ * What one request came to, for its log line and metrics. Its list and map are unmodifiable copies
+ * (in the given order): an observer cannot change a summary, nor see later changes to what it was
+ * built from.
  *
  * @param batchTypeId as sent (may be unknown, may be null)
  * @param knownBatchType true when the catalog has it (metrics use it as a dimension only then)
@@ -33,4 +37,12 @@ public record RequestSummary(
     String reason,
     boolean retryable,
     Map<String, String> parameters,
-    boolean dryRun) {}
+    boolean dryRun) {
+  public RequestSummary {
+    taskArns = taskArns == null ? List.of() : List.copyOf(taskArns);
+    parameters =
+        parameters == null
+            ? Map.of()
+            : Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+  }
+}
