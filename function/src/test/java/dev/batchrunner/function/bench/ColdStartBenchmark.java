@@ -36,8 +36,10 @@ import java.util.jar.Manifest;
 /**
  * Cold start of the shaded jar under the Lambda runtime interface client, against the floor: the
  * same runtime running {@link EchoHandler}. Each sample is a fresh JVM fed through a {@link
- * LocalRuntimeApi}; the function's JVMs and the floor's alternate (and alternate which goes first)
- * so both see the same machine. A benchmark, not a test: it asserts only that the function really
+ * LocalRuntimeApi}. Several function jars (contenders, e.g. a build before and after a change) can
+ * be measured in the same run: each round starts one JVM of every contender and one of the floor,
+ * in an order that rotates from round to round, so all of them see the same machine (and the same
+ * noise of other work on it). A benchmark, not a test: it asserts only that the function really
  * dispatched. Run with {@code mvn -Pcold-start -DskipTests package}; the report goes to {@code
  * target/benchmarks/cold-start.md}.
  *
@@ -47,13 +49,17 @@ import java.util.jar.Manifest;
  * invocation is a new distinct request (daily-report with a unique tenant): a real claim in
  * DynamoDB Local and a real RunTask to the ECS stub, both warmed up beforehand in this JVM.
  *
- * <p>Arguments ({@code --name=value}): {@code runs} (7), {@code warmup} (1 discarded pair), {@code
+ * <p>Arguments ({@code --name=value}): {@code runs} (7), {@code warmup} (1 discarded round), {@code
  * jvm-flags} ({@link LambdaProcess#LAMBDA_JVM_FLAGS}), {@code java-home} (this JVM's), {@code jar}
- * ({@code target/batch-runner.jar}), {@code out} ({@code target/benchmarks/cold-start.md}), {@code
- * layout} ({@code jar}: the jar on {@code -cp}; {@code task-root}: unpacked into the working
- * directory and loaded by the RIC's customer class loader, as Lambda loads from /var/task), {@code
- * function-env} (extra environment of the function, {@code K=V,K=V}, e.g. {@code
- * PRIME_ON_INIT=false}).
+ * ({@code target/batch-runner.jar}) and {@code name} ({@code batch-runner}) of the function jar,
+ * {@code contender} ({@code NAME=PATH}, repeatable: more function jars to measure in the same run,
+ * before {@code jar}; {@code compare-with} takes the same as a comma-separated list, empty for
+ * none), {@code out} ({@code target/benchmarks/cold-start.md}), {@code layout} ({@code jar}: the
+ * jar on {@code -cp}; {@code task-root}: unpacked into the working directory and loaded by the
+ * RIC's customer class loader, as Lambda loads from /var/task), {@code function-env} (extra
+ * environment of every contender, {@code K=V,K=V}, e.g. {@code PRIME_ON_INIT=false}). All
+ * contenders get the same environment, handler ({@code dev.batchrunner.BatchRunnerHandler}) and
+ * events.
  */
 public final class ColdStartBenchmark {
   private static final String HANDLER = "dev.batchrunner.BatchRunnerHandler::handleRequest";
@@ -65,7 +71,7 @@ public final class ColdStartBenchmark {
   private final Map<String, String> options;
   private final Path javaHome;
   private final List<String> jvmFlags;
-  private final Path functionJar;
+  private final List<Contender> contenders;
   private final Path out;
   private final boolean taskRootLayout;
   private final String runTag = Long.toString(System.currentTimeMillis(), 36);
@@ -73,12 +79,31 @@ public final class ColdStartBenchmark {
   private EcsStub ecs;
   private Path echoJar;
   private long warmDispatchMedian;
-  private Path functionTaskRoot;
   private Path echoTaskRoot;
+  private final Map<String, Path> taskRoots = new LinkedHashMap<>();
   private String loadBefore;
   private String loadAfter;
 
-  private ColdStartBenchmark(Map<String, String> options) {
+  /** A function jar to measure, under a name for the report ([A-Za-z0-9_-]+). */
+  private record Contender(String name, Path jar) {
+    Contender {
+      if (!name.matches("[A-Za-z0-9_-]{1,20}") || name.equals("floor")) {
+        throw new IllegalArgumentException(
+            "a contender's name is 1-20 of [A-Za-z0-9_-], not floor: " + name);
+      }
+    }
+
+    static Contender parse(String nameEqualsPath) {
+      int eq = nameEqualsPath.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("expected NAME=PATH, got " + nameEqualsPath);
+      }
+      return new Contender(
+          nameEqualsPath.substring(0, eq).trim(), Path.of(nameEqualsPath.substring(eq + 1).trim()));
+    }
+  }
+
+  private ColdStartBenchmark(Map<String, String> options, List<String> extraContenders) {
     this.options = options;
     this.javaHome = Path.of(options.getOrDefault("java-home", System.getProperty("java.home")));
     String flags = options.get("jvm-flags");
@@ -86,7 +111,21 @@ public final class ColdStartBenchmark {
         flags == null
             ? LambdaProcess.LAMBDA_JVM_FLAGS
             : Arrays.stream(flags.trim().split("\\s+")).filter(f -> !f.isEmpty()).toList();
-    this.functionJar = Path.of(options.getOrDefault("jar", "target/batch-runner.jar"));
+    List<Contender> all = new ArrayList<>();
+    for (String entry : options.getOrDefault("compare-with", "").split(",")) {
+      if (!entry.isBlank()) {
+        all.add(Contender.parse(entry));
+      }
+    }
+    extraContenders.stream().map(Contender::parse).forEach(all::add);
+    all.add(
+        new Contender(
+            options.getOrDefault("name", "batch-runner"),
+            Path.of(options.getOrDefault("jar", "target/batch-runner.jar"))));
+    if (all.stream().map(Contender::name).distinct().count() != all.size()) {
+      throw new IllegalArgumentException("two contenders with one name: " + all);
+    }
+    this.contenders = List.copyOf(all);
     this.out = Path.of(options.getOrDefault("out", "target/benchmarks/cold-start.md"));
     String layout = options.getOrDefault("layout", "jar");
     if (!layout.equals("jar") && !layout.equals("task-root")) {
@@ -97,13 +136,20 @@ public final class ColdStartBenchmark {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> options = new LinkedHashMap<>();
+    List<String> contenders = new ArrayList<>();
     for (String arg : args) {
       if (!arg.startsWith("--") || !arg.contains("=")) {
         throw new IllegalArgumentException("expected --name=value, got " + arg);
       }
-      options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+      String name = arg.substring(2, arg.indexOf('='));
+      String value = arg.substring(arg.indexOf('=') + 1);
+      if (name.equals("contender")) {
+        contenders.add(value);
+      } else {
+        options.put(name, value);
+      }
     }
-    new ColdStartBenchmark(options).run();
+    new ColdStartBenchmark(options, contenders).run();
   }
 
   private void run() throws Exception {
@@ -113,53 +159,76 @@ public final class ColdStartBenchmark {
       throw new IllegalArgumentException("runs must be at least 1, warmup at least 0");
     }
     loadBefore = loadAverage();
-    if (!Files.isRegularFile(functionJar)) {
-      throw new IllegalStateException(functionJar.toAbsolutePath() + " missing: mvn package first");
+    for (Contender contender : contenders) {
+      if (!Files.isRegularFile(contender.jar())) {
+        throw new IllegalStateException(
+            contender.jar().toAbsolutePath() + " missing (" + contender.name() + "): build it");
+      }
     }
     Files.createDirectories(out.toAbsolutePath().getParent());
     Path benchDir = out.toAbsolutePath().getParent();
     echoJar = echoJar(benchDir.resolve("echo-handler.jar"));
     if (taskRootLayout) {
-      functionTaskRoot = LambdaProcess.unpack(functionJar, benchDir.resolve("task-root/function"));
-      echoTaskRoot = LambdaProcess.unpack(echoJar, benchDir.resolve("task-root/echo"));
+      for (Contender contender : contenders) {
+        taskRoots.put(
+            contender.name(),
+            LambdaProcess.unpack(
+                contender.jar(), benchDir.resolve("task-root/" + contender.name())));
+      }
+      echoTaskRoot = LambdaProcess.unpack(echoJar, benchDir.resolve("task-root/floor"));
     }
     System.out.printf(
-        "cold start: %d runs (+%d warm-up) each, JDK %s, flags %s%n",
-        runs, warmup, LambdaProcess.javaVersion(javaHome), String.join(" ", jvmFlags));
+        "cold start: %d runs (+%d warm-up) of %s and the floor, JDK %s, flags %s%n",
+        runs,
+        warmup,
+        contenders.stream().map(Contender::name).toList(),
+        LambdaProcess.javaVersion(javaHome),
+        String.join(" ", jvmFlags));
 
     dynamo = DynamoDbLocal.start();
     ecs = EcsStub.start();
     try {
       dynamo.createIdempotencyTable(TABLE);
       warmUpEmulators();
-      List<Sample> function = new ArrayList<>();
-      List<Sample> floor = new ArrayList<>();
+      // Participants: the contenders, then the floor (index contenders.size()).
+      int participants = contenders.size() + 1;
+      List<List<Sample>> samples = new ArrayList<>();
+      for (int i = 0; i < participants; i++) {
+        samples.add(new ArrayList<>());
+      }
+      List<String> orders = new ArrayList<>();
       for (int round = -warmup; round < runs; round++) {
-        boolean functionFirst = Math.floorMod(round, 2) == 0;
-        Sample a = functionFirst ? measureFunction(round) : measureFloor(round);
-        Sample b = functionFirst ? measureFloor(round) : measureFunction(round);
-        Sample f = functionFirst ? a : b;
-        Sample e = functionFirst ? b : a;
-        System.out.printf(
-            "%s %2d  batch-runner: init %6.1f  invoke %6.1f  cold %6.1f  2nd %5.1f ms | floor:"
-                + " init %6.1f  invoke %5.1f  cold %6.1f  2nd %5.1f ms%n",
-            round < 0 ? "warm-up" : "run    ",
-            round,
-            ms(f.init),
-            ms(f.firstInvoke),
-            ms(f.coldTotal),
-            ms(f.secondInvoke),
-            ms(e.init),
-            ms(e.firstInvoke),
-            ms(e.coldTotal),
-            ms(e.secondInvoke));
+        // Rotate who goes first: over `participants` rounds each takes every position once.
+        Sample[] roundSamples = new Sample[participants];
+        List<String> order = new ArrayList<>();
+        for (int k = 0; k < participants; k++) {
+          int i = Math.floorMod(round + k, participants);
+          order.add(i == contenders.size() ? "floor" : contenders.get(i).name());
+          roundSamples[i] =
+              i == contenders.size()
+                  ? measureFloor(round)
+                  : measureFunction(contenders.get(i), round);
+        }
+        StringBuilder line =
+            new StringBuilder(
+                String.format(Locale.ROOT, "%s %2d", round < 0 ? "warm-up" : "run    ", round));
+        for (int i = 0; i < participants; i++) {
+          line.append(" | ")
+              .append(i == contenders.size() ? "floor" : contenders.get(i).name())
+              .append(": ")
+              .append(roundSamples[i]);
+        }
+        line.append("   (order: ").append(String.join(", ", order)).append(')');
+        System.out.println(line);
         if (round >= 0) {
-          function.add(f);
-          floor.add(e);
+          for (int i = 0; i < participants; i++) {
+            samples.get(i).add(roundSamples[i]);
+          }
+          orders.add(String.join(", ", order));
         }
       }
       loadAfter = loadAverage();
-      String report = report(function, floor, runs, warmup);
+      String report = report(samples, orders, runs, warmup);
       Files.writeString(out, report);
       System.out.println();
       System.out.println(report);
@@ -189,7 +258,7 @@ public final class ColdStartBenchmark {
         ms(warmDispatchMedian));
   }
 
-  private Sample measureFunction(int round) throws Exception {
+  private Sample measureFunction(Contender contender, int round) throws Exception {
     Map<String, String> env =
         Fixtures.functionEnvironment(TABLE, dynamo.endpoint(), ecs.endpoint());
     // --function-env=PRIME_ON_INIT=false,K=V: compare a variant of the function with the floor.
@@ -200,23 +269,24 @@ public final class ColdStartBenchmark {
       }
     }
     int runTasksBefore = ecs.runTaskCount();
+    String name = contender.name();
     Sample sample =
         measure(
-            taskRootLayout ? functionTaskRoot : functionJar,
+            taskRootLayout ? taskRoots.get(name) : contender.jar(),
             HANDLER,
             env,
-            "function-" + round,
-            event("r" + round + "-1"),
-            event("r" + round + "-2"),
+            name + "-" + round,
+            event(name + "-r" + round + "-1"),
+            event(name + "-r" + round + "-2"),
             answer -> {
               JsonNode json = answer.json();
               if (answer.kind() != Answer.Kind.RESPONSE
                   || !"DISPATCHED".equals(json.path("outcome").asText())) {
-                throw new IllegalStateException("not a dispatch: " + answer);
+                throw new IllegalStateException(name + ": not a dispatch: " + answer);
               }
             });
     if (ecs.runTaskCount() - runTasksBefore != 2) {
-      throw new IllegalStateException("expected 2 RunTask calls, got " + ecs);
+      throw new IllegalStateException(name + ": expected 2 RunTask calls, got " + ecs);
     }
     return sample;
   }
@@ -324,11 +394,13 @@ public final class ColdStartBenchmark {
     return jar;
   }
 
-  private String report(List<Sample> function, List<Sample> floor, int runs, int warmup)
+  private String report(List<List<Sample>> samples, List<String> orders, int runs, int warmup)
       throws IOException {
-    long jarBytes = Files.size(functionJar);
+    List<Sample> floor = samples.get(contenders.size());
     StringBuilder md = new StringBuilder();
-    md.append("# Cold start: batch-runner against the floor\n\n");
+    md.append("# Cold start: ")
+        .append(String.join(", ", contenders.stream().map(Contender::name).toList()))
+        .append(" against the floor\n\n");
     md.append("- When: ").append(Instant.now()).append('\n');
     md.append("- Machine: ")
         .append(Runtime.getRuntime().availableProcessors())
@@ -363,19 +435,24 @@ public final class ColdStartBenchmark {
                     .map(p -> p.getFileName().toString())
                     .toList()))
         .append('\n');
-    md.append(
-        String.format(
-            Locale.ROOT,
-            "- Shaded jar: %s, %.1f MiB (%,d bytes)%n",
-            functionJar.getFileName(),
-            jarBytes / (1024.0 * 1024.0),
-            jarBytes));
+    for (Contender contender : contenders) {
+      long jarBytes = Files.size(contender.jar());
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "- Jar of %s: %s, %.1f MiB (%,d bytes)%n",
+              contender.name(),
+              contender.jar().toAbsolutePath(),
+              jarBytes / (1024.0 * 1024.0),
+              jarBytes));
+    }
     md.append("- Samples: ")
         .append(runs)
-        .append(" fresh JVMs each, function and floor alternating (")
+        .append(" rounds, each one fresh JVM of every contender and of the floor, in an order")
+        .append(" rotating from round to round (")
         .append(warmup)
-        .append(" warm-up pair discarded); DynamoDB Local and the ECS stub in the benchmark's JVM,")
-        .append(" warmed with ")
+        .append(" warm-up round(s) discarded); DynamoDB Local and the ECS stub in the benchmark's")
+        .append(" JVM, warmed with ")
         .append(WARM_UP_DISPATCHES)
         .append(" dispatches\n");
     md.append("- Floor: the same runtime and flags running `EchoHandler` from a jar of its own\n");
@@ -387,54 +464,116 @@ public final class ColdStartBenchmark {
             ms(warmDispatchMedian),
             WARM_UP_DISPATCHES / 2));
 
-    md.append("| ms | batch-runner median (min–max) | floor median (min–max) | ratio |\n");
-    md.append("|---|---|---|---|\n");
-    row(md, "init (spawn → first GET /next)", function, floor, s -> s.init);
-    row(md, "first invoke (/next → /response)", function, floor, s -> s.firstInvoke);
-    row(md, "cold total (spawn → first /response)", function, floor, s -> s.coldTotal);
-    row(md, "second invoke", function, floor, s -> s.secondInvoke);
-    md.append(
-        String.format(
-            Locale.ROOT,
-            "%n**cold total / floor cold total = %.2f** (medians: %.1f ms / %.1f ms)%n%n",
-            median(function, s -> s.coldTotal) / median(floor, s -> s.coldTotal),
-            ms(median(function, s -> s.coldTotal)),
-            ms(median(floor, s -> s.coldTotal))));
+    md.append("Medians (min–max), ms:\n\n| ms |");
+    for (Contender contender : contenders) {
+      md.append(' ').append(contender.name()).append(" |");
+    }
+    md.append(" floor |\n|---|");
+    md.append("---|".repeat(contenders.size() + 1)).append('\n');
+    row(md, "init (spawn → first GET /next)", samples, s -> s.init);
+    row(md, "first invoke (/next → /response)", samples, s -> s.firstInvoke);
+    row(md, "cold total (spawn → first /response)", samples, s -> s.coldTotal);
+    row(md, "second invoke", samples, s -> s.secondInvoke);
+    md.append('\n');
 
-    md.append("Samples (ms): init / first invoke / cold total / second invoke\n\n");
-    md.append("| run | batch-runner | floor |\n|---|---|---|\n");
-    for (int i = 0; i < function.size(); i++) {
-      md.append("| ")
-          .append(i)
-          .append(" | ")
-          .append(function.get(i))
-          .append(" | ")
-          .append(floor.get(i))
-          .append(" |\n");
+    md.append(
+        "Ratios of medians:\n\n| ratio | init | first invoke | cold total | second invoke |\n");
+    md.append("|---|---|---|---|---|\n");
+    for (int i = 0; i < contenders.size(); i++) {
+      ratioRow(md, contenders.get(i).name() + " / floor", samples.get(i), floor);
+    }
+    for (int i = 1; i < contenders.size(); i++) {
+      ratioRow(
+          md,
+          contenders.get(i).name() + " / " + contenders.get(0).name(),
+          samples.get(i),
+          samples.get(0));
+    }
+    md.append('\n');
+
+    if (contenders.size() > 1) {
+      // A round's JVMs run one after the other, seconds apart: a ratio within a round compares
+      // two starts under nearly the same load, which the medians over the run do not.
+      md.append(
+          "Paired, round by round (ratio of two JVMs of the same round, seconds apart;"
+              + " median and range over the rounds):\n\n");
+      md.append(
+          "| ratio | init | first invoke | cold total | rounds the numerator started faster |\n");
+      md.append("|---|---|---|---|---|\n");
+      for (int i = 1; i < contenders.size(); i++) {
+        pairedRow(
+            md,
+            contenders.get(i).name() + " / " + contenders.get(0).name(),
+            samples.get(i),
+            samples.get(0));
+      }
+      md.append('\n');
+    }
+
+    md.append("Samples (ms): init / first invoke / cold total / second invoke\n\n| run |");
+    for (Contender contender : contenders) {
+      md.append(' ').append(contender.name()).append(" |");
+    }
+    md.append(" floor | order |\n|---|");
+    md.append("---|".repeat(contenders.size() + 2)).append('\n');
+    for (int r = 0; r < floor.size(); r++) {
+      md.append("| ").append(r).append(" |");
+      for (List<Sample> participant : samples) {
+        md.append(' ').append(participant.get(r)).append(" |");
+      }
+      md.append(' ').append(orders.get(r)).append(" |\n");
     }
     return md.toString();
   }
 
   private static void row(
-      StringBuilder md,
-      String label,
-      List<Sample> function,
-      List<Sample> floor,
-      ToLongFunction<Sample> measure) {
-    double f = median(function, measure);
-    double e = median(floor, measure);
+      StringBuilder md, String label, List<List<Sample>> samples, ToLongFunction<Sample> measure) {
+    md.append("| ").append(label).append(" |");
+    for (List<Sample> participant : samples) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              " %.1f (%.1f–%.1f) |",
+              ms(median(participant, measure)),
+              ms(min(participant, measure)),
+              ms(max(participant, measure))));
+    }
+    md.append('\n');
+  }
+
+  private static void ratioRow(StringBuilder md, String label, List<Sample> a, List<Sample> b) {
     md.append(
         String.format(
             Locale.ROOT,
-            "| %s | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) | %.2f |%n",
+            "| %s | %.2f | %.2f | %.2f | %.2f |%n",
             label,
-            ms(f),
-            ms(min(function, measure)),
-            ms(max(function, measure)),
-            ms(e),
-            ms(min(floor, measure)),
-            ms(max(floor, measure)),
-            f / e));
+            median(a, s -> s.init) / median(b, s -> s.init),
+            median(a, s -> s.firstInvoke) / median(b, s -> s.firstInvoke),
+            median(a, s -> s.coldTotal) / median(b, s -> s.coldTotal),
+            median(a, s -> s.secondInvoke) / median(b, s -> s.secondInvoke)));
+  }
+
+  private static void pairedRow(StringBuilder md, String label, List<Sample> a, List<Sample> b) {
+    md.append("| ").append(label).append(" |");
+    for (ToLongFunction<Sample> measure :
+        List.<ToLongFunction<Sample>>of(s -> s.init, s -> s.firstInvoke, s -> s.coldTotal)) {
+      double[] ratios = new double[a.size()];
+      for (int r = 0; r < a.size(); r++) {
+        ratios[r] = (double) measure.applyAsLong(a.get(r)) / measure.applyAsLong(b.get(r));
+      }
+      Arrays.sort(ratios);
+      int n = ratios.length;
+      double median = n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+      md.append(
+          String.format(Locale.ROOT, " %.2f (%.2f–%.2f) |", median, ratios[0], ratios[n - 1]));
+    }
+    long faster = 0;
+    for (int r = 0; r < a.size(); r++) {
+      if (a.get(r).coldTotal < b.get(r).coldTotal) {
+        faster++;
+      }
+    }
+    md.append(' ').append(faster).append(" of ").append(a.size()).append(" |\n");
   }
 
   private static String loadAverage() {
