@@ -207,7 +207,10 @@ final class LocalCommand implements Callable<Integer> {
       throw usage("EVENT_FILE " + eventFile + ": no such file");
     }
     if (Files.isDirectory(eventFile)) {
-      throw usage("EVENT_FILE " + eventFile + ": is a folder; give one event file, e.g. events/");
+      throw usage(
+          "EVENT_FILE "
+              + eventFile
+              + ": is a folder; give one event file, e.g. events/monolith-put-events.json");
     }
     try {
       return Files.readAllBytes(eventFile);
