@@ -165,7 +165,7 @@ class ArchitectureTest {
           .because(
               "function.startup holds the Lambda's start-up tricks (priming, SnapStart hooks, the"
                   + " primable HTTP client): only the handler wires them in, so that the CLI and"
-                  + " the tests use the function's assembly (function.Wiring) without them");
+                  + " the tests use the function's assembly (FunctionFactory) without them");
 
   @ArchTest
   static final ArchRule emulators_areUsedOnlyByTheCliAndTestSupport =

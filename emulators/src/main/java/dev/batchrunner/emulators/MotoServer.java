@@ -74,6 +74,14 @@ public final class MotoServer implements AutoCloseable {
    * @throws IllegalStateException when it does not come up; the message holds its output
    */
   public static MotoServer start() {
+    return start(LOG_DIR);
+  }
+
+  /**
+   * {@link #start()}, with the server's output in {@code logDir} (the CLI's state folder rather
+   * than the working directory's {@code target/}).
+   */
+  public static MotoServer start(Path logDir) {
     List<String> base = launcher();
     if (base.isEmpty()) {
       throw new IllegalStateException(
@@ -82,10 +90,10 @@ public final class MotoServer implements AutoCloseable {
     int port = DynamoDbLocal.freePort();
     List<String> command = new ArrayList<>(base);
     command.addAll(List.of("-H", "127.0.0.1", "-p", Integer.toString(port)));
-    Path log = LOG_DIR.resolve("moto-server-" + port + ".log");
+    Path log = logDir.resolve("moto-server-" + port + ".log");
     Process process;
     try {
-      Files.createDirectories(LOG_DIR);
+      Files.createDirectories(logDir);
       process =
           new ProcessBuilder(command)
               .redirectErrorStream(true)

@@ -43,7 +43,8 @@ class ShippedCatalogTest {
     }
     Map<String, String> env = plausibleValues(json);
 
-    // What Wiring.assemble does at start, with BATCH_CATALOG unset: the classpath's batches.json.
+    // What FunctionConfig.fromEnvironment does at start, with BATCH_CATALOG unset: the classpath's
+    // batches.json.
     BatchCatalog catalog =
         assertDoesNotThrow(
             () -> CatalogLoader.fromEnvironment(env),
