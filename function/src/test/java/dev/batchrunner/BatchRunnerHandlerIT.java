@@ -12,12 +12,11 @@ import dev.batchrunner.core.dispatch.DispatchFailedException;
 import dev.batchrunner.core.request.RequestRejectedException;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.emulators.DynamoDbLocal;
+import dev.batchrunner.function.testing.Stdout;
 import dev.batchrunner.testkit.EmulatorTest;
 import dev.batchrunner.testkit.TestContext;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,7 +59,7 @@ class BatchRunnerHandlerIT extends EmulatorTest {
     BatchRunnerHandler handler = new BatchRunnerHandler(env);
 
     String stdout =
-        captureStdout(() -> invoke(handler, Fixtures.event("direct-explicit-key.json")));
+        Stdout.capture(() -> invoke(handler, Fixtures.event("direct-explicit-key.json")));
 
     List<JsonNode> lines = jsonLines(stdout);
     List<JsonNode> requestLines =
@@ -98,7 +97,7 @@ class BatchRunnerHandlerIT extends EmulatorTest {
     BatchRunnerHandler handler = new BatchRunnerHandler(env);
 
     String stdout =
-        captureStdout(
+        Stdout.capture(
             () -> {
               RequestRejectedException e =
                   assertThrows(
@@ -124,7 +123,7 @@ class BatchRunnerHandlerIT extends EmulatorTest {
     BatchRunnerHandler handler = new BatchRunnerHandler(env);
 
     String stdout =
-        captureStdout(
+        Stdout.capture(
             () ->
                 assertThrows(
                     RequestRejectedException.class,
@@ -141,7 +140,7 @@ class BatchRunnerHandlerIT extends EmulatorTest {
     BatchRunnerHandler handler = new BatchRunnerHandler(env);
 
     String stdout =
-        captureStdout(
+        Stdout.capture(
             () -> {
               JsonNode answer = invoke(handler, Fixtures.event("scheduled-input-transformer.json"));
               assertEquals("DISPATCHED", answer.get("outcome").asText());
@@ -164,7 +163,7 @@ class BatchRunnerHandlerIT extends EmulatorTest {
     BatchRunnerHandler handler = new BatchRunnerHandler(env);
 
     String stdout =
-        captureStdout(() -> invoke(handler, Fixtures.event("direct-explicit-key.json")));
+        Stdout.capture(() -> invoke(handler, Fixtures.event("direct-explicit-key.json")));
 
     JsonNode dryRun =
         jsonLines(stdout).stream()
@@ -234,23 +233,6 @@ class BatchRunnerHandlerIT extends EmulatorTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     handler.handleRequest(new ByteArrayInputStream(event), out, new TestContext("req-1", 30_000));
     return JSON.readTree(out.toByteArray());
-  }
-
-  private interface Action {
-    void run() throws Exception;
-  }
-
-  private static synchronized String captureStdout(Action action) throws Exception {
-    PrintStream original = System.out;
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-    try {
-      action.run();
-    } finally {
-      System.out.flush();
-      System.setOut(original);
-    }
-    return bytes.toString(StandardCharsets.UTF_8);
   }
 
   private static List<JsonNode> jsonLines(String text) {

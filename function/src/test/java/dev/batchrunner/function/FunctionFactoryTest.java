@@ -19,11 +19,9 @@ import dev.batchrunner.core.testing.InMemoryIdempotencyStore;
 import dev.batchrunner.core.testing.RecordingTaskLauncher;
 import dev.batchrunner.function.testing.CapturingObserver;
 import dev.batchrunner.function.testing.Processors;
-import java.io.ByteArrayOutputStream;
+import dev.batchrunner.function.testing.Stdout;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -157,7 +155,8 @@ class FunctionFactoryTest {
   }
 
   @Test
-  void assemble_whenObserverNotGiven_logsAndWritesMetricsInTheConfiguredNamespace() {
+  void assemble_whenObserverNotGiven_logsAndWritesMetricsInTheConfiguredNamespace()
+      throws Exception {
     FunctionConfig config =
         new FunctionConfig(
             "records", Processors.catalog(), false, "Team/Batch", false, Processors.OFFLINE);
@@ -169,7 +168,7 @@ class FunctionFactoryTest {
                 .launcher(new RecordingTaskLauncher())
                 .build());
 
-    String stdout = captureStdout(() -> process(assembly, "monolith-put-events.json"));
+    String stdout = Stdout.capture(() -> process(assembly, "monolith-put-events.json"));
 
     assertTrue(stdout.contains("\"Namespace\":\"Team/Batch\""), stdout);
     assertTrue(stdout.contains("\"outcome\":\"DISPATCHED\""), stdout);
@@ -218,18 +217,5 @@ class FunctionFactoryTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static synchronized String captureStdout(Runnable action) {
-    PrintStream original = System.out;
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-    try {
-      action.run();
-    } finally {
-      System.out.flush();
-      System.setOut(original);
-    }
-    return bytes.toString(StandardCharsets.UTF_8);
   }
 }
