@@ -93,13 +93,13 @@ class ArchitectureTest {
   }
 
   @ArchTest
-  static final ArchRule core_dependsOnlyOnJavaJacksonAndItself =
+  static final ArchRule core_dependsOnlyOnJavaJacksonCoreAndItself =
       classes()
           .that()
           .resideInAPackage(CORE)
           .should()
           .onlyDependOnClassesThat()
-          .resideInAnyPackage("java..", "com.fasterxml.jackson..", CORE)
+          .resideInAnyPackage("java..", "com.fasterxml.jackson.core..", CORE)
           .because(
               "core is the domain (catalog, requests, dispatch, ports): no AWS SDK, Lambda, logging"
                   + " or CRaC type and nothing of aws, function, cli, emulators or testkit, so that"
