@@ -81,6 +81,17 @@ class CatalogLoaderTest {
     assertEquals(
         List.of("report", "--date", "{reportDate}", "--tenant", "{tenant}"),
         daily.container().command());
+    assertEquals(Lifecycle.DEFAULT, daily.lifecycle());
+    assertEquals(
+        new Lifecycle(
+            new RetryPolicy(
+                3,
+                List.of(
+                    new ExitRule(RetryAction.RETRY, null, "SpotInterruption", null, null),
+                    new ExitRule(RetryAction.RETRY, "137", null, null, null),
+                    new ExitRule(RetryAction.EXIT, null, null, "*", null))),
+            true),
+        catalog.find("nightly-cleanup").orElseThrow().lifecycle());
   }
 
   @Test
