@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param parameters declared parameters by name, sorted
  * @param idempotencyWindow how long a dispatched request counts as a duplicate
  * @param enabled false to refuse requests for this batch type
+ * @param lifecycle what follows a failed task: the retry policy and re-runs
  */
 public record BatchDefinition(
     String id,
@@ -22,11 +23,13 @@ public record BatchDefinition(
     ContainerTemplate container,
     Map<String, ParameterSpec> parameters,
     Duration idempotencyWindow,
-    boolean enabled) {
+    boolean enabled,
+    Lifecycle lifecycle) {
 
   public BatchDefinition {
     Objects.requireNonNull(placement, "placement");
     Objects.requireNonNull(container, "container");
+    Objects.requireNonNull(lifecycle, "lifecycle");
     parameters = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(parameters));
   }
 }

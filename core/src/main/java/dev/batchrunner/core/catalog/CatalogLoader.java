@@ -46,12 +46,17 @@ public final class CatalogLoader {
           "platformVersion",
           "idempotencyWindow",
           "traceIdEnv",
-          "environment");
+          "environment",
+          "retry",
+          "rerunFailed");
   private static final Set<String> BATCH_ONLY_FIELDS =
       Set.of("taskDefinition", "containerName", "parameters", "command", "enabled", "description");
   private static final Set<String> ROOT_FIELDS = Set.of("defaults", "batches", "description");
   private static final Set<String> PARAMETER_FIELDS =
       Set.of("env", "required", "default", "pattern", "maxLength", "sensitive", "description");
+  private static final Set<String> RETRY_FIELDS = Set.of("attempts", "evaluateOnExit");
+  private static final Set<String> RULE_FIELDS =
+      Set.of("action", "onExitCode", "onStopCode", "onStatusReason", "onReason");
   private static final Set<String> STRATEGY_FIELDS = Set.of("capacityProvider", "weight", "base");
   private static final Set<String> LAUNCH_TYPES =
       Set.of("FARGATE", "EC2", "EXTERNAL", "MANAGED_INSTANCES");
@@ -64,6 +69,14 @@ public final class CatalogLoader {
   private static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
   private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
   private static final Pattern COMMAND_PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
+
+  // AWS Batch's EvaluateOnExit limits: 5 rules, globs of 512 characters with only a trailing *.
+  static final int MAX_RULES = 5;
+  static final int MAX_GLOB_LENGTH = 512;
+  private static final Pattern EXIT_CODE_GLOB = Pattern.compile("[0-9]*\\*?");
+  private static final Pattern STOP_CODE_GLOB = Pattern.compile("[A-Za-z0-9]*\\*?");
+  // AWS Batch allows letters, digits, . : and white space; ECS reasons also carry - _ , / ( ) '.
+  private static final Pattern REASON_GLOB = Pattern.compile("[A-Za-z0-9 \\t.:,_/()'-]*\\*?");
 
   private static final Json JSON = Json.reader(64);
 
@@ -233,6 +246,8 @@ public final class CatalogLoader {
     Map<String, ParameterSpec> parameters = parameters(node.path("parameters"), path, usedEnv);
     List<String> command = command(node.path("command"), path, parameters);
     Boolean enabled = bool(node.path("enabled"), path + ".enabled");
+    RetryPolicy retry = retry(merged(node, defaults, "retry"), path + ".retry");
+    Boolean rerunFailed = bool(merged(node, defaults, "rerunFailed"), path + ".rerunFailed");
 
     if (problems.size() > before) {
       return null;
@@ -251,7 +266,8 @@ public final class CatalogLoader {
         new ContainerTemplate(containerName, traceIdEnv, environmentEntries, command),
         parameters,
         window,
-        enabled == null || enabled);
+        enabled == null || enabled,
+        new Lifecycle(retry, rerunFailed == null || rerunFailed));
   }
 
   private Map<String, ParameterSpec> parameters(
@@ -417,6 +433,125 @@ public final class CatalogLoader {
     }
   }
 
+  private RetryPolicy retry(JsonValue node, String path) {
+    if (absent(node)) {
+      return RetryPolicy.NONE;
+    }
+    if (!node.isObject()) {
+      problems.add(path + ": must be an object {\"attempts\": N, \"evaluateOnExit\": [rule, …]}");
+      return RetryPolicy.NONE;
+    }
+    unknownFields(node, path, RETRY_FIELDS);
+    Integer attempts =
+        boundedInt(node.path("attempts"), path + ".attempts", 1, RetryPolicy.MAX_ATTEMPTS);
+    List<ExitRule> rules = exitRules(node.path("evaluateOnExit"), path + ".evaluateOnExit");
+    if (absent(node.path("attempts")) && !absent(node.path("evaluateOnExit"))) {
+      // AWS Batch's rule too: without attempts there is one, and the rules could never retry.
+      problems.add(path + ".attempts: required with evaluateOnExit");
+    }
+    return new RetryPolicy(attempts == null ? 1 : attempts, rules);
+  }
+
+  private List<ExitRule> exitRules(JsonValue node, String path) {
+    List<ExitRule> rules = new ArrayList<>();
+    if (absent(node)) {
+      return rules;
+    }
+    if (!node.isArray()) {
+      problems.add(path + ": must be an array of rules {action, onExitCode, onStopCode, …}");
+      return rules;
+    }
+    if (node.size() > MAX_RULES) {
+      problems.add(
+          path + ": " + node.size() + " rules, at most " + MAX_RULES + " (as in AWS Batch)");
+    }
+    for (int i = 0; i < node.size(); i++) {
+      JsonValue item = node.get(i);
+      String p = path + "[" + i + "]";
+      if (!item.isObject()) {
+        problems.add(p + ": must be an object with action and at least one on… condition");
+        continue;
+      }
+      int before = problems.size();
+      unknownFields(item, p, RULE_FIELDS);
+      RetryAction action = action(item.path("action"), p + ".action");
+      String onExitCode =
+          glob(item.path("onExitCode"), p + ".onExitCode", EXIT_CODE_GLOB, "digits");
+      String onStopCode =
+          glob(
+              item.path("onStopCode"),
+              p + ".onStopCode",
+              STOP_CODE_GLOB,
+              "letters and digits (an ECS stop code such as TaskFailedToStart or SpotInterruption)");
+      String reasonText = "letters, digits, spaces, tabs and . : , - _ / ( ) '";
+      String onStatusReason =
+          glob(item.path("onStatusReason"), p + ".onStatusReason", REASON_GLOB, reasonText);
+      String onReason = glob(item.path("onReason"), p + ".onReason", REASON_GLOB, reasonText);
+      boolean anyCondition =
+          RULE_FIELDS.stream()
+              .filter(f -> !f.equals("action"))
+              .anyMatch(f -> !absent(item.path(f)));
+      if (!anyCondition) {
+        problems.add(p + ": give at least one of onExitCode, onStopCode, onStatusReason, onReason");
+      }
+      if (problems.size() == before) {
+        rules.add(new ExitRule(action, onExitCode, onStopCode, onStatusReason, onReason));
+      }
+    }
+    return rules;
+  }
+
+  private RetryAction action(JsonValue node, String path) {
+    if (absent(node)) {
+      problems.add(path + ": required (RETRY or EXIT)");
+      return null;
+    }
+    String value = text(node, path);
+    if (value == null) {
+      return null;
+    }
+    // AWS Batch takes the action in any case.
+    for (RetryAction action : RetryAction.values()) {
+      if (action.name().equalsIgnoreCase(value)) {
+        return action;
+      }
+    }
+    problems.add(path + ": " + quote(value) + " is not RETRY or EXIT");
+    return null;
+  }
+
+  /**
+   * A glob in which only a trailing {@code *} is special, made of the {@code allowed} characters.
+   */
+  private String glob(JsonValue node, String path, Pattern allowed, String what) {
+    String glob = text(node, path);
+    if (glob == null) {
+      return null;
+    }
+    if (glob.length() > MAX_GLOB_LENGTH) {
+      problems.add(
+          path
+              + ": "
+              + glob.length()
+              + " characters, at most "
+              + MAX_GLOB_LENGTH
+              + " (as in AWS Batch)");
+      return null;
+    }
+    int star = glob.indexOf('*');
+    if (star >= 0 && star < glob.length() - 1) {
+      problems.add(
+          path + ": " + quote(glob) + " has a * before its end; only a trailing * is a wildcard");
+      return null;
+    }
+    if (!allowed.matcher(glob).matches()) {
+      problems.add(
+          path + ": " + quote(glob) + " may contain only " + what + ", optionally ending in *");
+      return null;
+    }
+    return glob;
+  }
+
   private void checkLaunchChoice(JsonValue node, String path) {
     if (node.has("launchType") && node.has("capacityProviderStrategy")) {
       problems.add(path + ": give launchType or capacityProviderStrategy, not both");
@@ -508,6 +643,10 @@ public final class CatalogLoader {
                         + ")");
               }
             });
+  }
+
+  private static boolean absent(JsonValue node) {
+    return node.isMissingNode() || node.isNull();
   }
 
   private static JsonValue merged(JsonValue node, JsonValue defaults, String field) {

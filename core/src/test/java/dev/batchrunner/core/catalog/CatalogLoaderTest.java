@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -80,6 +81,17 @@ class CatalogLoaderTest {
     assertEquals(
         List.of("report", "--date", "{reportDate}", "--tenant", "{tenant}"),
         daily.container().command());
+    assertEquals(Lifecycle.DEFAULT, daily.lifecycle());
+    assertEquals(
+        new Lifecycle(
+            new RetryPolicy(
+                3,
+                List.of(
+                    new ExitRule(RetryAction.RETRY, null, "SpotInterruption", null, null),
+                    new ExitRule(RetryAction.RETRY, "137", null, null, null),
+                    new ExitRule(RetryAction.EXIT, null, null, "*", null))),
+            true),
+        catalog.find("nightly-cleanup").orElseThrow().lifecycle());
   }
 
   @Test
@@ -462,6 +474,336 @@ class CatalogLoaderTest {
     assertFalse(load(root).find("b").orElseThrow().enabled());
   }
 
+  // --- lifecycle: retry and rerunFailed ------------------------------------------------------
+
+  @Test
+  void parse_whenNoRetryOrRerunFailed_defaultsToOneAttemptAndReruns() {
+    BatchDefinition b = load(base()).find("b").orElseThrow();
+
+    assertEquals(Lifecycle.DEFAULT, b.lifecycle());
+    assertEquals(1, b.lifecycle().retry().attempts());
+    assertTrue(b.lifecycle().rerunFailed());
+  }
+
+  @Test
+  void parse_whenRetryPolicyValid_loadsItsRulesInOrder() {
+    ObjectNode root = base();
+    ObjectNode retry = batch(root).putObject("retry").put("attempts", 3);
+    rule(retry).put("action", "RETRY").put("onStopCode", "SpotInterruption");
+    rule(retry).put("action", "retry").put("onStatusReason", "Host EC2*");
+    rule(retry).put("action", "EXIT").put("onExitCode", "1*").put("onReason", "*");
+
+    RetryPolicy policy = load(root).find("b").orElseThrow().lifecycle().retry();
+
+    assertEquals(
+        new RetryPolicy(
+            3,
+            List.of(
+                new ExitRule(RetryAction.RETRY, null, "SpotInterruption", null, null),
+                new ExitRule(RetryAction.RETRY, null, null, "Host EC2*", null),
+                new ExitRule(RetryAction.EXIT, "1*", null, null, "*"))),
+        policy);
+  }
+
+  @Test
+  void parse_whenRetryAndRerunFailedOnlyInDefaults_applyToTheBatch() {
+    ObjectNode root = base();
+    defaults(root).put("rerunFailed", false);
+    rule(defaults(root).putObject("retry").put("attempts", 2))
+        .put("action", "EXIT")
+        .put("onExitCode", "2");
+
+    Lifecycle lifecycle = load(root).find("b").orElseThrow().lifecycle();
+
+    assertEquals(
+        new Lifecycle(
+            new RetryPolicy(2, List.of(new ExitRule(RetryAction.EXIT, "2", null, null, null))),
+            false),
+        lifecycle);
+  }
+
+  @Test
+  void parse_whenBatchHasItsOwnRetry_replacesTheDefaultsWhole() {
+    // Like every field but environment: the batch's value replaces the defaults', rules are not
+    // merged one by one, so a batch's whole policy is in one place.
+    ObjectNode root = base();
+    rule(defaults(root).putObject("retry").put("attempts", 5))
+        .put("action", "EXIT")
+        .put("onExitCode", "2");
+    defaults(root).put("rerunFailed", false);
+    batch(root).putObject("retry").put("attempts", 2);
+    batch(root).put("rerunFailed", true);
+
+    Lifecycle lifecycle = load(root).find("b").orElseThrow().lifecycle();
+
+    assertEquals(new Lifecycle(new RetryPolicy(2, List.of()), true), lifecycle);
+  }
+
+  @Test
+  void parse_whenBatchSetsRetryNull_dropsTheDefaultsPolicy() {
+    ObjectNode root = base();
+    defaults(root).putObject("retry").put("attempts", 5);
+    batch(root).putNull("retry");
+
+    assertEquals(RetryPolicy.NONE, load(root).find("b").orElseThrow().lifecycle().retry());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "11", "-1", "2.5", "\"3\"", "true", "3000000000"})
+  void parse_whenRetryAttemptsNotFrom1To10_listsIt(String attempts) throws IOException {
+    ObjectNode root = base();
+    batch(root).putObject("retry").set("attempts", JSON.readTree(attempts));
+
+    assertProblem(root, "batches.b.retry.attempts: must be a whole number from 1 to 10");
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 10})
+  void parse_whenRetryAttemptsAtTheLimits_loads(int attempts) {
+    ObjectNode root = base();
+    batch(root).putObject("retry").put("attempts", attempts);
+
+    assertEquals(attempts, load(root).find("b").orElseThrow().lifecycle().retry().attempts());
+  }
+
+  @Test
+  void parse_whenRetryInDefaultsInvalid_listsItUnderTheBatch() {
+    ObjectNode root = base();
+    defaults(root).putObject("retry").put("attempts", 0);
+
+    assertProblem(root, "batches.b.retry.attempts: must be a whole number from 1 to 10");
+  }
+
+  @Test
+  void parse_whenRetryNotAnObject_listsIt() {
+    ObjectNode root = base();
+    batch(root).put("retry", 3);
+
+    assertProblem(root, "batches.b.retry: must be an object");
+  }
+
+  @Test
+  void parse_whenUnknownRetryField_listsItsPath() {
+    ObjectNode root = base();
+    batch(root).putObject("retry").put("attempts", 2).put("maxAttempts", 3);
+
+    assertProblem(root, "batches.b.retry.maxAttempts: unknown field");
+  }
+
+  @Test
+  void parse_whenEvaluateOnExitWithoutAttempts_listsIt() {
+    ObjectNode root = base();
+    rule(batch(root).putObject("retry")).put("action", "RETRY").put("onExitCode", "1");
+
+    assertProblem(root, "batches.b.retry.attempts: required with evaluateOnExit");
+  }
+
+  @Test
+  void parse_whenEvaluateOnExitNotAnArray_listsIt() {
+    ObjectNode root = base();
+    batch(root).putObject("retry").put("attempts", 2).putObject("evaluateOnExit");
+
+    assertProblem(root, "batches.b.retry.evaluateOnExit: must be an array of rules");
+  }
+
+  @Test
+  void parse_whenMoreThanFiveRules_listsIt() {
+    ObjectNode root = base();
+    retryRules(root, 6);
+
+    assertProblem(root, "batches.b.retry.evaluateOnExit: 6 rules, at most 5");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"RESTART", "RETRY_ALL", "none"})
+  void parse_whenActionUnknown_listsIt(String action) {
+    ObjectNode root = base();
+    retryRules(root, 1).get(0).put("action", action);
+
+    assertProblem(
+        root, "batches.b.retry.evaluateOnExit[0].action: '" + action + "' is not RETRY or EXIT");
+  }
+
+  @Test
+  void parse_whenActionMissing_listsIt() {
+    ObjectNode root = base();
+    retryRules(root, 1).get(0).remove("action");
+
+    assertProblem(root, "batches.b.retry.evaluateOnExit[0].action: required");
+  }
+
+  @Test
+  void parse_whenRuleHasNoCondition_listsIt() {
+    ObjectNode root = base();
+    ObjectNode rule = retryRules(root, 2).get(1);
+    rule.remove("onExitCode");
+    rule.putNull("onReason");
+
+    assertProblem(root, "batches.b.retry.evaluateOnExit[1]: give at least one of onExitCode");
+  }
+
+  @Test
+  void parse_whenUnknownRuleField_listsItsPath() {
+    ObjectNode root = base();
+    retryRules(root, 2).get(1).put("onExitcode", "1");
+
+    assertProblem(root, "batches.b.retry.evaluateOnExit[1].onExitcode: unknown field");
+  }
+
+  @Test
+  void parse_whenRuleNotAnObject_listsIt() {
+    ObjectNode root = base();
+    batch(root).putObject("retry").put("attempts", 2).putArray("evaluateOnExit").add("RETRY");
+
+    assertProblem(root, "batches.b.retry.evaluateOnExit[0]: must be an object");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"onExitCode", "onStopCode", "onStatusReason", "onReason"})
+  void parse_whenGlobHasAStarBeforeItsEnd_listsIt(String field) {
+    ObjectNode root = base();
+    ObjectNode rule = retryRules(root, 2).get(1);
+    rule.remove("onExitCode");
+    String glob = field.equals("onExitCode") ? "1*7" : "Host*EC2";
+    rule.put(field, glob);
+
+    assertProblem(
+        root,
+        "batches.b.retry.evaluateOnExit[1]."
+            + field
+            + ": '"
+            + glob
+            + "' has a * before its end; only a trailing * is a wildcard");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1a", "-1", "1?", "13 7", "0x1", "1.0"})
+  void parse_whenExitCodeGlobNotDigits_listsIt(String glob) {
+    ObjectNode root = base();
+    retryRules(root, 1).get(0).put("onExitCode", glob);
+
+    assertProblem(
+        root,
+        "batches.b.retry.evaluateOnExit[0].onExitCode: '"
+            + glob
+            + "' may contain only digits, optionally ending in *");
+  }
+
+  @Test
+  void parse_whenExitCodeGlobNotAString_listsIt() {
+    ObjectNode root = base();
+    retryRules(root, 1).get(0).put("onExitCode", 137);
+
+    assertProblem(root, "batches.b.retry.evaluateOnExit[0].onExitCode: must be a non-empty string");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"Task?failed", "[Hh]ost*", "Out of memory!", "a\nb", "x{1}"})
+  void parse_whenReasonGlobHasOtherCharacters_listsIt(String glob) {
+    ObjectNode root = base();
+    retryRules(root, 1).get(0).put("onStatusReason", glob);
+
+    assertProblem(
+        root,
+        "batches.b.retry.evaluateOnExit[0].onStatusReason: "
+            + dev.batchrunner.core.text.SafeText.quote(glob)
+            + " may contain only letters, digits");
+  }
+
+  @Test
+  void parse_whenStopCodeGlobHasSpaces_listsIt() {
+    ObjectNode root = base();
+    retryRules(root, 1).get(0).put("onStopCode", "Spot Interruption");
+
+    assertProblem(
+        root, "batches.b.retry.evaluateOnExit[0].onStopCode: 'Spot Interruption' may contain only");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"onExitCode", "onStopCode", "onStatusReason", "onReason"})
+  void parse_whenGlobLongerThan512_listsIt(String field) {
+    ObjectNode root = base();
+    retryRules(root, 1).get(0).put(field, (field.equals("onExitCode") ? "1" : "a").repeat(513));
+
+    assertProblem(
+        root, "batches.b.retry.evaluateOnExit[0]." + field + ": 513 characters, at most 512");
+  }
+
+  @Test
+  void parse_whenGlobOf512Characters_loads() {
+    ObjectNode root = base();
+    retryRules(root, 1).get(0).put("onReason", "a".repeat(511) + "*");
+
+    ExitRule rule = load(root).find("b").orElseThrow().lifecycle().retry().evaluateOnExit().get(0);
+
+    assertEquals(512, rule.onReason().length());
+  }
+
+  @Test
+  void parse_whenGlobsLookLikeEcsStopReasons_loads() {
+    ObjectNode root = base();
+    ObjectNode rule = retryRules(root, 1).get(0);
+    rule.put("onExitCode", "*");
+    rule.put("onStopCode", "Spot*");
+    rule.put("onStatusReason", "Host EC2 (instance i-0abc) terminated.");
+    rule.put("onReason", "CannotPullContainerError: pull image manifest*");
+
+    ExitRule loaded =
+        load(root).find("b").orElseThrow().lifecycle().retry().evaluateOnExit().get(0);
+
+    assertEquals(
+        new ExitRule(
+            RetryAction.RETRY,
+            "*",
+            "Spot*",
+            "Host EC2 (instance i-0abc) terminated.",
+            "CannotPullContainerError: pull image manifest*"),
+        loaded);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"\"false\"", "0", "\"no\""})
+  void parse_whenRerunFailedNotABoolean_listsIt(String value) throws IOException {
+    ObjectNode root = base();
+    batch(root).set("rerunFailed", JSON.readTree(value));
+
+    assertProblem(root, "batches.b.rerunFailed: must be true or false");
+  }
+
+  @Test
+  void parse_whenRerunFailedFalse_loadsIt() {
+    ObjectNode root = base();
+    batch(root).put("rerunFailed", false);
+
+    assertFalse(load(root).find("b").orElseThrow().lifecycle().rerunFailed());
+  }
+
+  @Test
+  void parse_whenSeveralRetryProblems_listsEachWithItsRulePath() {
+    ObjectNode root = base();
+    ObjectNode retry = batch(root).putObject("retry").put("attempts", 11);
+    rule(retry).put("action", "RETRY").put("onExitCode", "137");
+    rule(retry).put("action", "STOP").put("onExitCode", "x*");
+    rule(retry).put("action", "EXIT");
+    batch(root).put("rerunFailed", "yes");
+
+    CatalogException e = assertThrows(CatalogException.class, () -> load(root));
+
+    List<String> expected =
+        List.of(
+            "batches.b.retry.attempts: must be a whole number from 1 to 10",
+            "batches.b.retry.evaluateOnExit[1].action: 'STOP' is not RETRY or EXIT",
+            "batches.b.retry.evaluateOnExit[1].onExitCode: 'x*' may contain only digits",
+            "batches.b.retry.evaluateOnExit[2]: give at least one of onExitCode",
+            "batches.b.rerunFailed: must be true or false");
+    for (String problem : expected) {
+      assertTrue(
+          e.problems().stream().anyMatch(p -> p.startsWith(problem)),
+          problem + " not in " + e.problems());
+    }
+    assertEquals(expected.size(), e.problems().size(), e.problems().toString());
+  }
+
   // --- JSON ----------------------------------------------------------------------------------
 
   @Test
@@ -558,6 +900,22 @@ class CatalogLoaderTest {
 
   private static ObjectNode param(ObjectNode root, String name) {
     return (ObjectNode) batch(root).get("parameters").get(name);
+  }
+
+  private static ObjectNode rule(ObjectNode retry) {
+    JsonNode rules = retry.get("evaluateOnExit");
+    ArrayNode array = rules == null ? retry.putArray("evaluateOnExit") : (ArrayNode) rules;
+    return array.addObject();
+  }
+
+  /** Gives batch b a valid policy of {@code count} RETRY rules on exit codes 1, 2, …. */
+  private static List<ObjectNode> retryRules(ObjectNode root, int count) {
+    ObjectNode retry = batch(root).putObject("retry").put("attempts", 3);
+    List<ObjectNode> rules = new java.util.ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      rules.add(rule(retry).put("action", "RETRY").put("onExitCode", Integer.toString(i)));
+    }
+    return rules;
   }
 
   private static void strategy(ObjectNode node, String provider) {
