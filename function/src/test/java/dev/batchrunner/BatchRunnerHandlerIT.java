@@ -229,6 +229,63 @@ class BatchRunnerHandlerIT extends EmulatorTest {
     assertTrue(e.getMessage().contains("IDEMPOTENCY_TABLE"), e.getMessage());
   }
 
+  @Test
+  void handleRequest_whenTaskStateChange_answersIgnoredWithOneTaskLineAndNoRequestMetric()
+      throws Exception {
+    BatchRunnerHandler handler = new BatchRunnerHandler(env);
+    JsonNode[] answer = new JsonNode[1];
+
+    String stdout =
+        captureStdout(
+            () ->
+                answer[0] =
+                    invoke(handler, Fixtures.event("task-state-change/stopped-exit-1.json")));
+
+    assertEquals("IGNORED", answer[0].get("outcome").asText());
+    assertEquals(
+        "arn:aws:ecs:eu-west-1:123456789012:task/batch/0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a",
+        answer[0].get("taskArn").asText());
+    List<JsonNode> lines = jsonLines(stdout);
+    List<JsonNode> taskLines =
+        lines.stream().filter(l -> "batch-runner.task".equals(l.path("logger").asText())).toList();
+    assertEquals(1, taskLines.size(), stdout);
+    JsonNode line = taskLines.get(0);
+    assertEquals("INFO", line.get("level").asText());
+    assertEquals("STOPPED", line.get("lastStatus").asText());
+    assertEquals(1, line.at("/exitCodes/app").asInt());
+    assertEquals(0, line.at("/exitCodes/log-router").asInt());
+    assertTrue(line.get("idempotencyKey").asText().startsWith("daily-report#"));
+    assertEquals("req-1", line.get("awsRequestId").asText());
+    assertFalse(
+        lines.stream()
+            .anyMatch(
+                l -> l.has("_aws") || "batch-runner.request".equals(l.path("logger").asText())),
+        "a task event is no request: " + stdout);
+    assertEquals(0, ecs.runTaskCount());
+  }
+
+  @Test
+  void handleRequest_whenTaskStateChangesComeFromSqs_noneIsAFailure() throws Exception {
+    BatchRunnerHandler handler = new BatchRunnerHandler(env);
+    StringBuilder sqs = new StringBuilder("{\"Records\":[");
+    String[] names = {"running.json", "failed-to-start.json", "not-ours.json"};
+    for (int i = 0; i < names.length; i++) {
+      sqs.append(i == 0 ? "" : ",")
+          .append("{\"messageId\":\"m-")
+          .append(i)
+          .append("\",\"body\":")
+          .append(
+              JSON.writeValueAsString(
+                  new String(
+                      Fixtures.event("task-state-change/" + names[i]), StandardCharsets.UTF_8)))
+          .append('}');
+    }
+
+    JsonNode answer = invoke(handler, sqs.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+
+    assertEquals(JSON.readTree("{\"batchItemFailures\":[]}"), answer);
+  }
+
   private static JsonNode invoke(BatchRunnerHandler handler, byte[] event) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     handler.handleRequest(new ByteArrayInputStream(event), out, new TestContext("req-1", 30_000));

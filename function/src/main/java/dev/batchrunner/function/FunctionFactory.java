@@ -12,7 +12,9 @@ import dev.batchrunner.core.dispatch.TaskLauncher;
 import dev.batchrunner.core.json.RawJson;
 import dev.batchrunner.function.event.EventParser;
 import dev.batchrunner.function.event.EventProcessor;
+import dev.batchrunner.function.event.IgnoringTaskEventHandler;
 import dev.batchrunner.function.event.RequestObserver;
+import dev.batchrunner.function.event.TaskEventHandler;
 import dev.batchrunner.function.observability.EmfMetricsObserver;
 import dev.batchrunner.function.observability.LoggingRequestObserver;
 import java.time.Clock;
@@ -65,6 +67,8 @@ public final class FunctionFactory {
    * @param httpClient wraps the HTTP client the SDK clients share
    * @param store makes the store from the factory's DynamoDB one, which it builds only when asked
    * @param launcher makes the launcher from the factory's ECS or dry-run one, built only when asked
+   * @param taskEvents where ECS task state changes go; null for the production one, today the
+   *     placeholder {@link IgnoringTaskEventHandler} until issue 9's task lifecycle replaces it
    */
   public record Options(
       Clock clock,
@@ -73,7 +77,8 @@ public final class FunctionFactory {
       Consumer<String> dryRunSink,
       UnaryOperator<SdkHttpClient> httpClient,
       Function<Supplier<IdempotencyStore>, IdempotencyStore> store,
-      Function<Supplier<TaskLauncher>, TaskLauncher> launcher) {
+      Function<Supplier<TaskLauncher>, TaskLauncher> launcher,
+      TaskEventHandler taskEvents) {
     public Options {
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(ids, "ids");
@@ -101,6 +106,7 @@ public final class FunctionFactory {
       private UnaryOperator<SdkHttpClient> httpClient = UnaryOperator.identity();
       private Function<Supplier<IdempotencyStore>, IdempotencyStore> store = Supplier::get;
       private Function<Supplier<TaskLauncher>, TaskLauncher> launcher = Supplier::get;
+      private TaskEventHandler taskEvents;
 
       private Builder() {}
 
@@ -160,6 +166,12 @@ public final class FunctionFactory {
         return this;
       }
 
+      /** Default (or null): the production handler of ECS task state changes. */
+      public Builder taskEvents(TaskEventHandler taskEvents) {
+        this.taskEvents = taskEvents;
+        return this;
+      }
+
       public Options build() {
         return new Options(
             clock,
@@ -168,7 +180,8 @@ public final class FunctionFactory {
             dryRunSink,
             httpClient,
             store,
-            launcher);
+            launcher,
+            taskEvents);
       }
     }
   }
@@ -203,11 +216,14 @@ public final class FunctionFactory {
         options.observer() == null
             ? productionObserver(config.metricsNamespace(), options.clock())
             : options.observer();
+    TaskEventHandler taskEvents =
+        options.taskEvents() == null ? new IgnoringTaskEventHandler() : options.taskEvents();
     EventProcessor processor =
         new EventProcessor(
             new EventParser(ids),
             new BatchDispatcher(config.catalog(), store, launcher, options.clock(), ids),
-            observer);
+            observer,
+            taskEvents);
     return new Assembly(processor, ids, config.catalog(), store, launcher);
   }
 

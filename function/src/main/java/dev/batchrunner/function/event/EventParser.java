@@ -20,9 +20,9 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * Reads the three input shapes (EventBridge envelope, bare request, SQS batch) into {@link
- * Invocation}s. Everything a publisher can get wrong becomes an {@link ParsedRequest.Invalid} that
- * names the field, never an exception.
+ * Reads the input shapes (EventBridge envelope, bare request, SQS batch, and ECS "Task State
+ * Change" events directly or in an SQS record) into {@link Invocation}s. Everything a publisher can
+ * get wrong becomes an {@link ParsedRequest.Invalid} that names the field, never an exception.
  */
 public final class EventParser {
   /** EventBridge's event size limit: a larger request is refused. */
@@ -38,6 +38,11 @@ public final class EventParser {
 
   /** Characters ECS allows in a tag value, which is where the trace id goes. */
   private static final Pattern TRACE_ID = Pattern.compile("[A-Za-z0-9+\\-=._:/@]{1,128}");
+
+  /** The {@code source} and {@code detail-type} ECS gives its task state change events. */
+  static final String ECS_SOURCE = "aws.ecs";
+
+  static final String TASK_STATE_CHANGE = "ECS Task State Change";
 
   private static final Map<String, String> REQUEST_FIELDS =
       Map.of(
@@ -126,6 +131,13 @@ public final class EventParser {
     if (isEnvelope(root)) {
       JsonValue idNode = root.get("id");
       String eventId = idNode != null && idNode.isTextual() ? idNode.textValue() : messageId;
+      JsonValue kindNode = root.get("detail-type");
+      if (kindNode != null
+          && kindNode.isTextual()
+          && asciiLowerCase(kindNode.textValue().strip())
+              .equals(asciiLowerCase(TASK_STATE_CHANGE))) {
+        return taskEvent(root, eventId);
+      }
       JsonValue detail = root.get("detail");
       if (detail == null || detail.isNull() || (detail.isObject() && detail.isEmpty())) {
         JsonValue typeNode = root.path("detail-type");
@@ -147,6 +159,45 @@ public final class EventParser {
       return request(detail, eventId, defaultTrace);
     }
     return request(root, messageId, null);
+  }
+
+  /**
+   * An envelope whose detail-type reads "ECS Task State Change" in any case is a task event or
+   * nothing: only ECS's exact source and detail-type make one, and neither way is it read as a
+   * request. A request may still come from source {@code aws.ecs} with another detail-type.
+   */
+  private static ParsedRequest taskEvent(JsonValue root, String eventId) {
+    String detailType = root.get("detail-type").textValue();
+    if (!detailType.equals(TASK_STATE_CHANGE)) {
+      return invalid(
+          null,
+          null,
+          eventId,
+          "detail-type",
+          "ECS task state changes have exactly '"
+              + TASK_STATE_CHANGE
+              + "', got "
+              + SafeText.quote(detailType));
+    }
+    JsonValue source = root.get("source");
+    if (source == null || !source.isTextual() || !source.textValue().equals(ECS_SOURCE)) {
+      return invalid(
+          null,
+          null,
+          eventId,
+          "source",
+          "an ECS Task State Change comes from source '"
+              + ECS_SOURCE
+              + "', got "
+              + (source != null && source.isTextual()
+                  ? SafeText.quote(source.textValue())
+                  : kind(source)));
+    }
+    try {
+      return new ParsedRequest.TaskEvent(TaskStateChangeReader.read(root.get("detail")), eventId);
+    } catch (TaskStateChangeReader.Refused e) {
+      return invalid(null, null, eventId, e.field(), e.getMessage());
+    }
   }
 
   private static boolean isEnvelope(JsonValue root) {
@@ -265,6 +316,9 @@ public final class EventParser {
   }
 
   private static String kind(JsonValue node) {
+    if (node == null) {
+      return "nothing";
+    }
     return switch (node.type()) {
       case ARRAY -> "an array";
       case OBJECT -> "an object";

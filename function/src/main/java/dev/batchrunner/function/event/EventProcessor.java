@@ -17,7 +17,8 @@ import java.util.Map;
 
 /**
  * Turns one invocation's bytes into its answer: parses the shape, dispatches each request, tells
- * the observer, and writes the result (or, for a direct invocation, throws the failure).
+ * the observer, hands each ECS task state change to the {@link TaskEventHandler}, and writes the
+ * result (or, for a direct invocation, throws the failure).
  */
 public final class EventProcessor {
   private static final Duration MIN_LEFT = Duration.ofMillis(1);
@@ -25,19 +26,37 @@ public final class EventProcessor {
   private final EventParser parser;
   private final BatchDispatcher dispatcher;
   private final RequestObserver observer;
+  private final TaskEventHandler taskEvents;
 
+  /**
+   * A processor whose task state changes go to the placeholder {@link IgnoringTaskEventHandler}.
+   */
   public EventProcessor(EventParser parser, BatchDispatcher dispatcher, RequestObserver observer) {
+    this(parser, dispatcher, observer, new IgnoringTaskEventHandler());
+  }
+
+  /**
+   * @param observer told of every request (task state changes are not requests: it is not told)
+   * @param taskEvents where task state changes go
+   */
+  public EventProcessor(
+      EventParser parser,
+      BatchDispatcher dispatcher,
+      RequestObserver observer,
+      TaskEventHandler taskEvents) {
     this.parser = parser;
     this.dispatcher = dispatcher;
     this.observer = observer;
+    this.taskEvents = taskEvents;
   }
 
   /**
    * Processes one invocation.
    *
    * @param remaining how long the invocation may still run ({@link Duration#ZERO} if unknown)
-   * @return the JSON answer: the outcome, or {@code batchItemFailures} for SQS
-   * @throws RequestRejectedException for a rejected direct request
+   * @return the JSON answer: the outcome, the task event's result, or {@code batchItemFailures} for
+   *     SQS
+   * @throws RequestRejectedException for a rejected direct request or malformed task event
    * @throws DispatchFailedException when a direct request could not be dispatched
    */
   public byte[] process(byte[] payload, Duration remaining) {
@@ -48,6 +67,12 @@ public final class EventProcessor {
       for (Invocation.SqsMessage message : batch.messages()) {
         Duration left = left(remaining, start);
         try {
+          if (message.request() instanceof ParsedRequest.TaskEvent task) {
+            // Answered: not a failure, whatever it came to. A throw reports it for redelivery.
+            taskEvents.handle(
+                task.change(), new RequestSummary.Delivery(task.eventId(), message.messageId()));
+            continue;
+          }
           DispatchOutcome outcome = handle(message.request(), message.messageId(), left);
           if (outcome instanceof Rejected) {
             // Kept as a failure so the record reaches the queue's DLQ instead of vanishing.
@@ -59,7 +84,14 @@ public final class EventProcessor {
       }
       return write(Map.of("batchItemFailures", failures));
     }
-    DispatchOutcome outcome = handle(((Invocation.Direct) invocation).request(), null, remaining);
+    ParsedRequest parsed = ((Invocation.Direct) invocation).request();
+    if (parsed instanceof ParsedRequest.TaskEvent task) {
+      return write(
+          taskEvents
+              .handle(task.change(), new RequestSummary.Delivery(task.eventId(), null))
+              .answer());
+    }
+    DispatchOutcome outcome = handle(parsed, null, remaining);
     if (outcome instanceof Rejected rejected) {
       throw new RequestRejectedException(rejected.rejection());
     }

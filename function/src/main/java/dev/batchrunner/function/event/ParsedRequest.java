@@ -1,9 +1,13 @@
 package dev.batchrunner.function.event;
 
 import dev.batchrunner.core.dispatch.DispatchOutcome.Rejected;
+import dev.batchrunner.core.lifecycle.TaskStateChange;
 import dev.batchrunner.core.request.BatchRequest;
 
-/** One request as read from an event: a valid {@link BatchRequest}, or why it cannot be one. */
+/**
+ * One item as read from an event: a valid {@link BatchRequest}, an ECS task state change, or why it
+ * can be neither.
+ */
 public sealed interface ParsedRequest {
 
   /** The EventBridge event id or SQS message id, or null. */
@@ -17,6 +21,15 @@ public sealed interface ParsedRequest {
     }
   }
 
-  /** A malformed request, refused before the catalog is consulted. */
+  /**
+   * A well-formed ECS "Task State Change" event: not a request, it goes to the {@link
+   * TaskEventHandler}.
+   *
+   * @param change the event's detail
+   * @param eventId the EventBridge event id, else the SQS message id
+   */
+  record TaskEvent(TaskStateChange change, String eventId) implements ParsedRequest {}
+
+  /** A malformed request or task event, refused before anything is looked up. */
   record Invalid(Rejected outcome, String eventId) implements ParsedRequest {}
 }

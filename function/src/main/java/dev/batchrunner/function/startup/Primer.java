@@ -17,6 +17,7 @@ import dev.batchrunner.core.request.TaskLaunch;
 import dev.batchrunner.core.request.TaskLaunchFactory;
 import dev.batchrunner.function.event.EventParser;
 import dev.batchrunner.function.event.EventProcessor;
+import dev.batchrunner.function.event.IgnoringTaskEventHandler;
 import dev.batchrunner.function.event.RequestSummary;
 import dev.batchrunner.function.observability.EmfMetricsObserver;
 import dev.batchrunner.function.observability.JsonLineEncoder;
@@ -29,13 +30,15 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.KeyValuePair;
+import org.slf4j.helpers.NOPLogger;
 
 /**
- * Runs every per-request code path once, with no network call and no output: event parsing (all
- * three shapes), the dispatcher, the key, the RunTask request, and the real DynamoDB and ECS
- * clients (marshalling, endpoint rules, signing, unmarshalling) against canned HTTP answers, then
- * the log encoder and the metrics serializer. The first real request finds its classes loaded and
- * initialised. It runs during init and, with SnapStart, before the snapshot.
+ * Runs every per-request code path once, with no network call and no output: event parsing (every
+ * shape, an ECS task state change included, directly and in SQS), the dispatcher, the key, the
+ * RunTask request, and the real DynamoDB and ECS clients (marshalling, endpoint rules, signing,
+ * unmarshalling) against canned HTTP answers, then the log encoder and the metrics serializer. The
+ * first real request finds its classes loaded and initialised. It runs during init and, with
+ * SnapStart, before the snapshot.
  */
 public final class Primer {
   /** The canned answers: a started task for RunTask, an empty success for DynamoDB writes. */
@@ -45,6 +48,29 @@ public final class Primer {
               ? "{\"tasks\":[{\"taskArn\":\"arn:aws:ecs:us-east-1:000000000000:task/priming/0\","
                   + "\"lastStatus\":\"PROVISIONING\"}],\"failures\":[]}"
               : "{}";
+
+  /**
+   * A batch-runner task's STOPPED event, as ECS sends it: what the first task state change after a
+   * cold start parses (timestamps, exit codes, override environment) is loaded by then.
+   */
+  static final String TASK_EVENT =
+      "{\"version\":\"0\",\"id\":\"priming\",\"detail-type\":\"ECS Task State Change\","
+          + "\"source\":\"aws.ecs\",\"account\":\"000000000000\",\"time\":\"2026-01-01T00:00:09Z\","
+          + "\"region\":\"us-east-1\",\"resources\":[],\"detail\":{"
+          + "\"clusterArn\":\"arn:aws:ecs:us-east-1:000000000000:cluster/priming\","
+          + "\"containers\":[{\"name\":\"app\",\"lastStatus\":\"STOPPED\",\"exitCode\":0},"
+          + "{\"name\":\"sidecar\",\"lastStatus\":\"STOPPED\",\"reason\":\"priming\"}],"
+          + "\"createdAt\":\"2026-01-01T00:00:00.000Z\",\"desiredStatus\":\"STOPPED\","
+          + "\"group\":\"family:priming\",\"lastStatus\":\"STOPPED\","
+          + "\"overrides\":{\"containerOverrides\":[{\"name\":\"app\",\"environment\":["
+          + "{\"name\":\"IDEMPOTENCY_KEY\",\"value\":\"priming#0\"}]}]},"
+          + "\"startedAt\":\"2026-01-01T00:00:01.000Z\",\"startedBy\":\"batch-runner\","
+          + "\"stopCode\":\"EssentialContainerExited\",\"stoppedAt\":\"2026-01-01T00:00:09.000Z\","
+          + "\"stoppedReason\":\"Essential container in task exited\","
+          + "\"stoppingAt\":\"2026-01-01T00:00:08.000Z\","
+          + "\"taskArn\":\"arn:aws:ecs:us-east-1:000000000000:task/priming/0\","
+          + "\"taskDefinitionArn\":\"arn:aws:ecs:us-east-1:000000000000:task-definition/priming:1\","
+          + "\"version\":5}}";
 
   private Primer() {}
 
@@ -63,7 +89,8 @@ public final class Primer {
           new EventProcessor(
               new EventParser(() -> "priming"),
               new BatchDispatcher(catalog, store, launcher, Clock.systemUTC(), () -> "priming"),
-              summary -> {});
+              summary -> {},
+              new IgnoringTaskEventHandler(NOPLogger.NOP_LOGGER));
       primeParsing(quiet);
       primeDispatch(catalog, store, launcher);
       primeOutput();
@@ -73,7 +100,10 @@ public final class Primer {
     }
   }
 
-  /** The three input shapes; an unknown batch type is refused before any AWS call. */
+  /**
+   * Every input shape; an unknown batch type is refused before any AWS call, and the task event
+   * goes to a handler that logs nowhere.
+   */
   private static void primeParsing(EventProcessor processor) {
     String request = "{\"batchTypeId\":\"(priming)\",\"parameters\":{\"n\":1.5,\"s\":\"x\"}}";
     String envelope =
@@ -81,7 +111,7 @@ public final class Primer {
             + "\"source\":\"priming\",\"detail\":"
             + request
             + "}";
-    for (String event : List.of(request, envelope)) {
+    for (String event : List.of(request, envelope, TASK_EVENT)) {
       try {
         processor.process(event.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
       } catch (RuntimeException expected) {
@@ -91,6 +121,8 @@ public final class Primer {
     String sqs =
         "{\"Records\":[{\"messageId\":\"priming\",\"body\":\""
             + new String(JsonStringEncoder.getInstance().quoteAsString(envelope))
+            + "\"},{\"messageId\":\"priming-task\",\"body\":\""
+            + new String(JsonStringEncoder.getInstance().quoteAsString(TASK_EVENT))
             + "\"}]}";
     processor.process(sqs.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
   }

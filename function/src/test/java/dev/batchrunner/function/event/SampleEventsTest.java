@@ -7,9 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import dev.batchrunner.core.lifecycle.TaskStateChange;
 import dev.batchrunner.core.testing.Fixtures;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The {@code events/} samples are real Lambda event shapes: the Lambda runtime's own serialization
@@ -66,5 +71,48 @@ class SampleEventsTest {
     assertTrue(
         invalid.outcome().rejection().reason().contains("Input or InputTransformer"),
         invalid.outcome().rejection().reason());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "running.json",
+        "stopped-exit-0.json",
+        "stopped-exit-1.json",
+        "failed-to-start.json",
+        "spot-interruption.json",
+        "spot-termination-notice.json",
+        "not-ours.json"
+      })
+  void taskStateChange_whenReadAsEventBridgeEvent_isTheTaskWeParse(String name) {
+    String file = "task-state-change/" + name;
+    ScheduledEvent envelope =
+        EventLoader.loadScheduledEvent(Fixtures.events().resolve(file).toString());
+    ParsedRequest parsed = ((Invocation.Direct) parser.parse(Fixtures.event(file))).request();
+    TaskStateChange change =
+        assertInstanceOf(ParsedRequest.TaskEvent.class, parsed, parsed::toString).change();
+
+    assertEquals("aws.ecs", envelope.getSource());
+    assertEquals("ECS Task State Change", envelope.getDetailType());
+    assertEquals(envelope.getId(), parsed.eventId());
+    assertEquals(List.of(change.task().taskArn()), envelope.getResources());
+    Map<String, Object> detail = envelope.getDetail();
+    assertEquals(detail.get("taskArn"), change.task().taskArn());
+    assertEquals(detail.get("clusterArn"), change.task().clusterArn());
+    assertEquals(detail.get("lastStatus"), change.status().lastStatus());
+    assertEquals(detail.get("stopCode"), change.status().stopCode());
+    assertEquals(detail.get("startedBy"), change.task().startedBy());
+    assertEquals(((Number) detail.get("version")).longValue(), change.task().version());
+    List<?> containers = (List<?>) detail.get("containers");
+    assertEquals(containers.size(), change.containers().size());
+    for (int i = 0; i < containers.size(); i++) {
+      Map<?, ?> container = (Map<?, ?>) containers.get(i);
+      Object exitCode = container.get("exitCode");
+      assertEquals(container.get("name"), change.containers().get(i).name());
+      assertEquals(
+          exitCode == null ? null : ((Number) exitCode).intValue(),
+          change.containers().get(i).exitCode(),
+          name);
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.batchrunner.function.startup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,9 @@ import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
 import dev.batchrunner.aws.ecs.EcsTaskLauncher;
 import dev.batchrunner.aws.sdk.ClientSettings;
 import dev.batchrunner.core.catalog.BatchCatalog;
+import dev.batchrunner.function.event.EventParser;
+import dev.batchrunner.function.event.Invocation;
+import dev.batchrunner.function.event.ParsedRequest;
 import dev.batchrunner.function.testing.Processors;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -60,6 +64,19 @@ class PrimerTest {
     assertThrows(
         RuntimeException.class, () -> ecs.listClusters(b -> {}), "the real client is back");
     assertTrue(networkCalls.get() > 0);
+  }
+
+  @Test
+  void taskEvent_isAWellFormedTaskStateChangeOfOurs_soPrimingTakesTheRealPath() {
+    var invocation =
+        new EventParser(() -> "t").parse(Primer.TASK_EVENT.getBytes(StandardCharsets.UTF_8));
+    var parsed = ((Invocation.Direct) invocation).request();
+
+    var change = assertInstanceOf(ParsedRequest.TaskEvent.class, parsed, parsed::toString).change();
+    assertTrue(change.isStopped());
+    assertTrue(change.startedByBatchRunner());
+    assertEquals(0, change.exitCode("app"));
+    assertEquals("priming#0", change.idempotencyKey());
   }
 
   private <
