@@ -17,6 +17,7 @@ import dev.batchrunner.testkit.EmulatorTest;
 import dev.batchrunner.testkit.TestContext;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -236,7 +237,7 @@ class BatchRunnerHandlerIT extends EmulatorTest {
     JsonNode[] answer = new JsonNode[1];
 
     String stdout =
-        captureStdout(
+        Stdout.capture(
             () ->
                 answer[0] =
                     invoke(handler, Fixtures.event("task-state-change/stopped-exit-1.json")));
