@@ -10,6 +10,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
 import dev.batchrunner.aws.ecs.EcsTaskLauncher;
 import dev.batchrunner.aws.sdk.ClientSettings;
@@ -31,6 +32,8 @@ import java.io.OutputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,12 +46,14 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * template.yaml against the code it deploys: the handler exists, the environment is complete, the
  * policy allows exactly what the adapters call, the table is the store's, the rule matches the
- * sample envelopes, the schedule sends valid requests, the timeouts fit, nothing is "*".
+ * sample envelopes, the task state change rule matches batch-runner's own RUNNING/STOPPED tasks
+ * only, the schedule sends valid requests, the timeouts fit, nothing is "*".
  */
 class TemplateContractTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -263,6 +268,170 @@ class TemplateContractTest {
         map(statement.get("Principal")).get("AWS"));
   }
 
+  @Test
+  void matches_handlesNestedFieldsListsRefsAndArrays() throws Exception {
+    Map<String, Object> pattern =
+        Map.of(
+            "source",
+            List.of("aws.ecs"),
+            "detail",
+            Map.of(
+                "clusterArn", List.of(Map.of("Ref", "ClusterArn")),
+                "lastStatus", List.of("RUNNING", "STOPPED")));
+    Map<String, String> parameters = Map.of("ClusterArn", "c1");
+
+    assertTrue(
+        matches(
+            pattern,
+            JSON.readTree(
+                "{\"source\":\"aws.ecs\",\"detail\":{\"clusterArn\":\"c1\",\"lastStatus\":\"STOPPED\",\"x\":1}}"),
+            parameters));
+    assertTrue(
+        matches(
+            pattern,
+            JSON.readTree(
+                "{\"source\":[\"other\",\"aws.ecs\"],\"detail\":{\"clusterArn\":\"c1\",\"lastStatus\":\"RUNNING\"}}"),
+            parameters),
+        "an array matches when one element does");
+    assertFalse(
+        matches(
+            pattern,
+            JSON.readTree(
+                "{\"source\":\"aws.ecs\",\"detail\":{\"clusterArn\":\"c2\",\"lastStatus\":\"STOPPED\"}}"),
+            parameters),
+        "the Ref resolves to the given value");
+    assertFalse(
+        matches(
+            pattern,
+            JSON.readTree(
+                "{\"source\":\"aws.ecs\",\"detail\":{\"clusterArn\":\"c1\",\"lastStatus\":\"PENDING\"}}"),
+            parameters));
+    assertFalse(
+        matches(
+            pattern,
+            JSON.readTree("{\"source\":\"aws.ecs\",\"detail\":{\"clusterArn\":\"c1\"}}"),
+            parameters),
+        "a missing nested field");
+    assertFalse(
+        matches(pattern, JSON.readTree("{\"source\":\"aws.ecs\",\"detail\":\"c1\"}"), parameters),
+        "a nested pattern needs an object");
+    assertFalse(
+        matches(
+            pattern,
+            JSON.readTree(
+                "{\"source\":\"aws.ecs\",\"detail\":{\"clusterArn\":{\"a\":\"c1\"},\"lastStatus\":\"STOPPED\"}}"),
+            parameters),
+        "a list of values needs a value");
+  }
+
+  @Test
+  void taskStateChangeRule_isOnTheDefaultBus() {
+    Object bus = properties("TaskStateChangeRule").get("EventBusName");
+
+    assertTrue(bus == null || "default".equals(bus), "ECS sends to the default bus, not " + bus);
+  }
+
+  @Test
+  void taskStateChangeRule_matchesOurRunningAndStoppedTasksOnly() throws Exception {
+    Map<String, Object> pattern = map(properties("TaskStateChangeRule").get("EventPattern"));
+    // ClusterArn has no Default: the rule is evaluated with it bound to the tests' cluster, which
+    // is the cluster every fixture carries.
+    String cluster = Fixtures.CATALOG_ENV.get("CLUSTER_ARN");
+    Map<String, String> parameters = Map.of("ClusterArn", cluster);
+
+    List<String> matched = new ArrayList<>();
+    List<Path> fixtures;
+    try (Stream<Path> files = Files.list(Fixtures.events().resolve("task-state-change"))) {
+      fixtures = files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
+    }
+    for (Path fixture : fixtures) {
+      JsonNode event = JSON.readTree(Files.readAllBytes(fixture));
+      JsonNode detail = event.get("detail");
+      assertEquals(cluster, detail.get("clusterArn").asText(), fixture.toString());
+      boolean ours =
+          "batch-runner".equals(detail.path("startedBy").asText())
+              && Set.of("RUNNING", "STOPPED").contains(detail.path("lastStatus").asText());
+      assertEquals(ours, matches(pattern, event, parameters), fixture.toString());
+      if (ours) {
+        matched.add(fixture.getFileName().toString());
+      }
+    }
+    assertEquals(6, matched.size(), matched.toString());
+    assertFalse(matched.contains("not-ours.json"));
+
+    JsonNode running = JSON.readTree(Fixtures.event("task-state-change/running.json"));
+    for (String status : List.of("PROVISIONING", "PENDING", "ACTIVATING", "DEPROVISIONING")) {
+      ObjectNode copy = running.deepCopy();
+      ((ObjectNode) copy.get("detail")).put("lastStatus", status);
+      assertFalse(matches(pattern, copy, parameters), status);
+    }
+    ObjectNode otherCluster = running.deepCopy();
+    ((ObjectNode) otherCluster.get("detail"))
+        .put("clusterArn", "arn:aws:ecs:eu-west-1:123456789012:cluster/other");
+    assertFalse(matches(pattern, otherCluster, parameters), "another cluster's task");
+    ObjectNode noStartedBy = running.deepCopy();
+    ((ObjectNode) noStartedBy.get("detail")).remove("startedBy");
+    assertFalse(matches(pattern, noStartedBy, parameters), "a task without startedBy");
+    ObjectNode request = (ObjectNode) JSON.readTree(Fixtures.event("monolith-put-events.json"));
+    assertFalse(matches(pattern, request, parameters), "a batch request");
+  }
+
+  @Test
+  void taskStateChangeRule_targetsTheFunctionOrTheQueueWithRetriesAndADeadLetterQueue() {
+    List<Object> targets = list(properties("TaskStateChangeRule").get("Targets"));
+    assertEquals(1, targets.size());
+    List<Object> branch = list(map(targets.get(0)).get("Fn::If"));
+    assertEquals("IsQueue", branch.get(0));
+    Map<String, Object> queue = map(branch.get(1));
+    Map<String, Object> direct = map(branch.get(2));
+
+    assertEquals(Map.of("Fn::GetAtt", List.of("IntakeQueue", "Arn")), queue.get("Arn"));
+    assertEquals(Map.of("Ref", "BatchRunnerFunction.Alias"), direct.get("Arn"));
+    for (Map<String, Object> target : List.of(queue, direct)) {
+      Map<String, Object> retry = map(target.get("RetryPolicy"));
+      assertTrue(((Number) retry.get("MaximumRetryAttempts")).intValue() > 0, target.toString());
+      assertTrue(
+          ((Number) retry.get("MaximumEventAgeInSeconds")).intValue() >= 3600, target.toString());
+      assertEquals(
+          Map.of("Fn::GetAtt", List.of("EventsDeadLetterQueue", "Arn")),
+          map(target.get("DeadLetterConfig")).get("Arn"));
+    }
+
+    // What each target needs to accept the rule's deliveries.
+    Map<String, Object> ruleArn = Map.of("Fn::GetAtt", List.of("TaskStateChangeRule", "Arn"));
+    Map<String, Object> permission = resource("TaskStateChangeRuleInvokesFunction");
+    assertEquals("AWS::Lambda::Permission", permission.get("Type"));
+    assertEquals("IsDirect", permission.get("Condition"));
+    Map<String, Object> invoke = map(permission.get("Properties"));
+    assertEquals("lambda:InvokeFunction", invoke.get("Action"));
+    assertEquals("events.amazonaws.com", invoke.get("Principal"));
+    assertEquals(Map.of("Ref", "BatchRunnerFunction.Alias"), invoke.get("FunctionName"));
+    assertEquals(ruleArn, invoke.get("SourceArn"));
+    assertSendMessageFrom(
+        "IntakeQueuePolicy", Map.of("Fn::GetAtt", List.of("IntakeQueue", "Arn")), ruleArn);
+    assertSendMessageFrom(
+        "EventsDeadLetterQueuePolicy",
+        Map.of("Fn::GetAtt", List.of("EventsDeadLetterQueue", "Arn")),
+        ruleArn);
+  }
+
+  private static void assertSendMessageFrom(
+      String policy, Map<String, Object> queueArn, Map<String, Object> ruleArn) {
+    List<Map<String, Object>> statements =
+        statements(map(properties(policy).get("PolicyDocument")));
+    assertTrue(
+        statements.stream()
+            .anyMatch(
+                s ->
+                    "sqs:SendMessage".equals(s.get("Action"))
+                        && queueArn.equals(s.get("Resource"))
+                        && Map.of("Service", "events.amazonaws.com").equals(s.get("Principal"))
+                        && s.get("Condition") != null
+                        && ruleArn.equals(
+                            map(map(s.get("Condition")).get("ArnEquals")).get("aws:SourceArn"))),
+        policy + " does not let " + ruleArn + " send to " + queueArn + ": " + statements);
+  }
+
   private static String dispatch(String input) {
     Invocation invocation =
         new EventParser(() -> "trace").parse(input.getBytes(StandardCharsets.UTF_8));
@@ -294,24 +463,53 @@ class TemplateContractTest {
         .idempotencyKey();
   }
 
-  /** EventBridge matching for the pattern shapes the template uses: field -> list of values. */
+  /** EventBridge matching against the stack's parameters' defaults. */
   private boolean matches(Map<String, Object> pattern, JsonNode event) {
+    return matches(pattern, event, Map.of());
+  }
+
+  /**
+   * EventBridge matching for the pattern shapes the template uses: field -> list of exact values (a
+   * {@code Ref} resolves to {@code parameters}' value, else the parameter's Default), or field ->
+   * nested pattern for an object field ({@code detail}). An array in the event matches when any of
+   * its elements is allowed, as in EventBridge.
+   */
+  private boolean matches(
+      Map<String, Object> pattern, JsonNode event, Map<String, String> parameters) {
     for (Map.Entry<String, Object> field : pattern.entrySet()) {
       JsonNode value = event.get(field.getKey());
       if (value == null) {
         return false;
       }
-      List<String> allowed = list(field.getValue()).stream().map(this::resolve).toList();
-      if (!allowed.contains(value.asText())) {
+      if (field.getValue() instanceof Map<?, ?> nested) {
+        if (!value.isObject() || !matches(map(nested), value, parameters)) {
+          return false;
+        }
+        continue;
+      }
+      List<String> allowed =
+          list(field.getValue()).stream().map(v -> resolve(v, parameters)).toList();
+      List<JsonNode> candidates = new ArrayList<>();
+      if (value.isArray()) {
+        value.forEach(candidates::add);
+      } else {
+        candidates.add(value);
+      }
+      if (candidates.stream()
+          .noneMatch(c -> c.isValueNode() && !c.isNull() && allowed.contains(c.asText()))) {
         return false;
       }
     }
     return true;
   }
 
-  private String resolve(Object value) {
+  private String resolve(Object value, Map<String, String> parameters) {
     if (value instanceof Map<?, ?> ref && ref.containsKey("Ref")) {
-      return (String) map(section("Parameters").get(ref.get("Ref"))).get("Default");
+      String name = (String) ref.get("Ref");
+      if (parameters.containsKey(name)) {
+        return parameters.get(name);
+      }
+      return (String) map(section("Parameters").get(name)).get("Default");
     }
     return (String) value;
   }
@@ -380,9 +578,13 @@ class TemplateContractTest {
   }
 
   private static Map<String, Object> properties(String resource) {
+    return map(resource(resource).get("Properties"));
+  }
+
+  private static Map<String, Object> resource(String resource) {
     Map<String, Object> found = map(section("Resources").get(resource));
     assertTrue(found != null, "no resource " + resource);
-    return map(found.get("Properties"));
+    return found;
   }
 
   private static Map<String, Object> section(String name) {
