@@ -7,12 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.batchrunner.core.dispatch.Claim;
-import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.core.testing.MutableClock;
 import dev.batchrunner.function.event.EventProcessor;
+import dev.batchrunner.function.testing.CrashAfterRunTask;
 import dev.batchrunner.function.testing.Processors;
 import dev.batchrunner.testkit.EcsStub;
 import dev.batchrunner.testkit.EmulatorTest;
@@ -20,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,7 +63,7 @@ class CrashGapIT extends EmulatorTest {
     finishQuickly(firstTask);
 
     clock.advance(EcsStub.TOKEN_MEMORY_AFTER_STOP.plusMinutes(1));
-    Map<String, AttributeValue> held = onlyRecord();
+    Map<String, AttributeValue> held = onlyRecord(table);
     assertEquals("IN_PROGRESS", held.get("status").s(), "nothing recorded the first task");
     assertTrue(Long.parseLong(held.get("inProgressUntil").n()) < clock.millis(), "past its hold");
 
@@ -81,7 +79,7 @@ class CrashGapIT extends EmulatorTest {
         ecs.runTaskRequests().get(0).get("clientToken"),
         ecs.runTaskRequests().get(1).get("clientToken"),
         "same token both times: only ECS's memory of it changed");
-    assertEquals(secondTask, onlyRecord().get("taskArns").l().get(0).s());
+    assertEquals(secondTask, onlyRecord(table).get("taskArns").l().get(0).s());
   }
 
   @Test
@@ -91,7 +89,7 @@ class CrashGapIT extends EmulatorTest {
     finishQuickly(firstTask);
 
     clock.advance(EcsStub.TOKEN_MEMORY_AFTER_STOP.minusMinutes(1));
-    assertEquals("IN_PROGRESS", onlyRecord().get("status").s());
+    assertEquals("IN_PROGRESS", onlyRecord(table).get("status").s());
     JsonNode answer = answer(healthy().process(event, Duration.ofSeconds(30)));
 
     assertEquals("DISPATCHED", answer.get("outcome").asText());
@@ -101,8 +99,9 @@ class CrashGapIT extends EmulatorTest {
 
   /** Dispatches through the real pipeline and dies right after RunTask returned. */
   private String crashAfterRunTask(byte[] event) {
-    EventProcessor crashing = processor(CrashGapIT::crashOnUpdate);
-    assertThrows(Crash.class, () -> crashing.process(event, Duration.ofSeconds(30)));
+    EventProcessor crashing = processor(CrashAfterRunTask::crashOnUpdate);
+    assertThrows(
+        CrashAfterRunTask.Crash.class, () -> crashing.process(event, Duration.ofSeconds(30)));
     assertEquals(1, ecs.tasksStarted());
     return ecs.startedTaskArns().get(0);
   }
@@ -131,44 +130,11 @@ class CrashGapIT extends EmulatorTest {
         UnaryOperator.identity());
   }
 
-  /** The store of an invocation that dies right after RunTask returned. */
-  private static IdempotencyStore crashOnUpdate(IdempotencyStore real) {
-    return new IdempotencyStore() {
-      @Override
-      public Claim claim(IdempotencyRecord record, Instant now) {
-        return real.claim(record, now);
-      }
-
-      @Override
-      public void markDispatched(String id, List<String> taskArns, Instant now) {
-        throw new Crash();
-      }
-
-      @Override
-      public void release(String id, String claimId) {
-        real.release(id, claimId);
-      }
-    };
-  }
-
-  private Map<String, AttributeValue> onlyRecord() {
-    var items = dynamo.client().scan(b -> b.tableName(table).consistentRead(true)).items();
-    assertEquals(1, items.size(), items.toString());
-    return items.get(0);
-  }
-
   private static JsonNode answer(byte[] bytes) {
     try {
       return JSON.readTree(bytes);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Stands for the process dying: nothing after it runs. */
-  private static final class Crash extends RuntimeException {
-    Crash() {
-      super("simulated crash after RunTask", null, false, false);
     }
   }
 }

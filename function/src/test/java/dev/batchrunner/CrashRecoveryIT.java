@@ -8,14 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchrunner.core.catalog.BatchCatalog;
-import dev.batchrunner.core.dispatch.Claim;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
 import dev.batchrunner.core.dispatch.FailureReason;
-import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.core.testing.MutableClock;
 import dev.batchrunner.function.event.EventProcessor;
+import dev.batchrunner.function.testing.CrashAfterRunTask;
 import dev.batchrunner.function.testing.Processors;
 import dev.batchrunner.testkit.EmulatorTest;
 import java.io.IOException;
@@ -58,12 +57,13 @@ class CrashRecoveryIT extends EmulatorTest {
   @Test
   void process_whenCrashAfterRunTask_redeliveryAfterHoldGetsTheSameTask() {
     byte[] event = Fixtures.event("monolith-put-events.json");
-    EventProcessor crashing = processor(Processors.catalog(), CrashRecoveryIT::crashOnUpdate);
+    EventProcessor crashing = processor(Processors.catalog(), CrashAfterRunTask::crashOnUpdate);
 
-    assertThrows(Crash.class, () -> crashing.process(event, Duration.ofSeconds(30)));
+    assertThrows(
+        CrashAfterRunTask.Crash.class, () -> crashing.process(event, Duration.ofSeconds(30)));
     assertEquals(1, ecs.runTaskCount());
     String firstTask = only(startedTasks());
-    Map<String, AttributeValue> held = onlyRecord();
+    Map<String, AttributeValue> held = onlyRecord(table);
     assertEquals("IN_PROGRESS", held.get("status").s());
 
     // Redelivered while the crashed invocation could still be running: wait, do not launch.
@@ -86,7 +86,7 @@ class CrashRecoveryIT extends EmulatorTest {
         ecs.runTaskRequests().get(0).get("clientToken"),
         ecs.runTaskRequests().get(1).get("clientToken"));
     assertEquals(1, ecs.tasksStarted());
-    Map<String, AttributeValue> done = onlyRecord();
+    Map<String, AttributeValue> done = onlyRecord(table);
     assertEquals("DISPATCHED", done.get("status").s());
     assertEquals(firstTask, done.get("taskArns").l().get(0).s());
   }
@@ -94,8 +94,9 @@ class CrashRecoveryIT extends EmulatorTest {
   @Test
   void process_whenCatalogChangedBetweenCrashAndRedelivery_recordsTheTaskEcsNames() {
     byte[] event = Fixtures.event("monolith-put-events.json");
-    EventProcessor crashing = processor(Processors.catalog(), CrashRecoveryIT::crashOnUpdate);
-    assertThrows(Crash.class, () -> crashing.process(event, Duration.ofSeconds(30)));
+    EventProcessor crashing = processor(Processors.catalog(), CrashAfterRunTask::crashOnUpdate);
+    assertThrows(
+        CrashAfterRunTask.Crash.class, () -> crashing.process(event, Duration.ofSeconds(30)));
     String firstTask = only(startedTasks());
 
     // A deployment in between changed the catalog: same request key, different RunTask request.
@@ -113,7 +114,7 @@ class CrashRecoveryIT extends EmulatorTest {
         ecs.runTaskRequests().get(1).get("overrides"),
         "same token, different request: the stub answers ConflictException with resourceIds");
     assertEquals(1, ecs.tasksStarted());
-    assertEquals(firstTask, onlyRecord().get("taskArns").l().get(0).s());
+    assertEquals(firstTask, onlyRecord(table).get("taskArns").l().get(0).s());
   }
 
   @Test
@@ -139,7 +140,7 @@ class CrashRecoveryIT extends EmulatorTest {
     assertEquals(3, worker.exitValue(), "the worker halts right after RunTask: " + out);
     assertTrue(out.contains("RUNTASK_RETURNED"), out);
     String firstTask = only(startedTasks());
-    assertEquals("IN_PROGRESS", onlyRecord().get("status").s());
+    assertEquals("IN_PROGRESS", onlyRecord(table).get("status").s());
 
     // The dead invocation's hold was measured on the real clock; redeliver well past it.
     MutableClock later = new MutableClock(Instant.now().plus(Duration.ofHours(1)));
@@ -174,34 +175,8 @@ class CrashRecoveryIT extends EmulatorTest {
         UnaryOperator.identity());
   }
 
-  /** The store of an invocation that dies right after RunTask returned. */
-  private static IdempotencyStore crashOnUpdate(IdempotencyStore real) {
-    return new IdempotencyStore() {
-      @Override
-      public Claim claim(IdempotencyRecord record, Instant now) {
-        return real.claim(record, now);
-      }
-
-      @Override
-      public void markDispatched(String id, List<String> taskArns, Instant now) {
-        throw new Crash();
-      }
-
-      @Override
-      public void release(String id, String claimId) {
-        real.release(id, claimId);
-      }
-    };
-  }
-
   private static List<String> startedTasks() {
     return ecs.startedTaskArns();
-  }
-
-  private Map<String, AttributeValue> onlyRecord() {
-    var items = dynamo.client().scan(b -> b.tableName(table).consistentRead(true)).items();
-    assertEquals(1, items.size(), items.toString());
-    return items.get(0);
   }
 
   private static String only(List<String> values) {
@@ -214,13 +189,6 @@ class CrashRecoveryIT extends EmulatorTest {
       return JSON.readTree(bytes);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Stands for the process dying: nothing after it runs. */
-  private static final class Crash extends RuntimeException {
-    Crash() {
-      super("simulated crash after RunTask", null, false, false);
     }
   }
 }

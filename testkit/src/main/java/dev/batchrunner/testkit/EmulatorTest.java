@@ -1,5 +1,7 @@
 package dev.batchrunner.testkit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.batchrunner.emulators.DynamoDbLocal;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -32,5 +34,14 @@ public abstract class EmulatorTest {
     String table = prefix + "-" + TABLES.incrementAndGet();
     dynamo.createIdempotencyTable(table);
     return table;
+  }
+
+  /** The one item of {@code table}, read consistently; fails unless there is exactly one. */
+  protected static java.util.Map<
+          String, software.amazon.awssdk.services.dynamodb.model.AttributeValue>
+      onlyRecord(String table) {
+    var items = dynamo.client().scan(b -> b.tableName(table).consistentRead(true)).items();
+    assertEquals(1, items.size(), items.toString());
+    return items.get(0);
   }
 }
