@@ -26,6 +26,35 @@ public record IdempotencyKey(String batchTypeId, String hash, String requestHash
   }
 
   /**
+   * The ECS clientToken of attempt {@code attempt} of this request: see {@link #clientToken(String,
+   * int)}.
+   */
+  public String clientToken(int attempt) {
+    return clientToken(hash, attempt);
+  }
+
+  /**
+   * The ECS clientToken of one attempt of a request. Attempt 1 keeps the key's 64-hex hash (today's
+   * token); attempt n &gt; 1 is the SHA-256 hex of {@code keyHash + "#" + n}. Each attempt's token
+   * is thus deterministic (a retried RunTask of the same attempt returns the same task), distinct
+   * from every other attempt's (ECS would otherwise return the earlier task for up to an hour after
+   * it stopped), and 64 characters, ECS's limit.
+   *
+   * @param keyHash the key's 64-hex hash, {@link #hash()}
+   * @param attempt the 1-based attempt number
+   * @throws IllegalArgumentException when {@code attempt} is below 1
+   */
+  public static String clientToken(String keyHash, int attempt) {
+    if (attempt < 1) {
+      throw new IllegalArgumentException("attempt numbers start at 1, not " + attempt);
+    }
+    if (attempt == 1) {
+      return keyHash;
+    }
+    return sha256Hex((keyHash + "#" + attempt).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
    * Computes the key of a request.
    *
    * @param parameters the parameters after catalog defaults

@@ -1,0 +1,100 @@
+package dev.batchrunner.core.lifecycle;
+
+import dev.batchrunner.core.catalog.TaskFailure;
+import java.time.Instant;
+
+/**
+ * One attempt of a request: its task and what ECS last said about it.
+ *
+ * @param number the 1-based attempt number
+ * @param taskArn the attempt's task ARN, or null while its RunTask is in flight
+ * @param lastStatus ECS's last applied {@code lastStatus} of the task, or null before any event
+ * @param version the last applied {@code detail.version} of the task; {@link #NO_VERSION} before
+ *     any event
+ * @param exitCode the exit code of the catalog's {@code containerName} container, or null
+ * @param stopCode the task's {@code stopCode}, or null
+ * @param stoppedReason the task's {@code stoppedReason}, or null
+ * @param containerReason the {@code reason} of the catalog's container, or null
+ * @param startedAt when the task started running, or null
+ * @param stoppedAt when it stopped, or null
+ */
+public record Attempt(
+    int number,
+    String taskArn,
+    String lastStatus,
+    long version,
+    Integer exitCode,
+    String stopCode,
+    String stoppedReason,
+    String containerReason,
+    Instant startedAt,
+    Instant stoppedAt) {
+
+  /** The {@link #version()} of an attempt no event has been applied to. */
+  public static final long NO_VERSION = -1;
+
+  public Attempt {
+    if (number < 1) {
+      throw new IllegalArgumentException("attempt numbers start at 1, not " + number);
+    }
+  }
+
+  /** A new attempt whose RunTask has not returned: no task, no event. */
+  public static Attempt pending(int number) {
+    return new Attempt(number, null, null, NO_VERSION, null, null, null, null, null, null);
+  }
+
+  /** This attempt with its task ARN recorded (RunTask returned it, or an event adopted it). */
+  public Attempt withTask(String arn) {
+    return new Attempt(
+        number,
+        arn,
+        lastStatus,
+        version,
+        exitCode,
+        stopCode,
+        stoppedReason,
+        containerReason,
+        startedAt,
+        stoppedAt);
+  }
+
+  /**
+   * This attempt after {@code change}: its status, version, stop code and reasons, times, and the
+   * exit code and reason of the container named {@code containerName} (never a sidecar's). A value
+   * the event leaves out keeps the one already known.
+   */
+  public Attempt apply(TaskStateChange change, String containerName) {
+    TaskStateChange.Container container = change.container(containerName);
+    return new Attempt(
+        number,
+        change.task().taskArn(),
+        change.status().lastStatus(),
+        change.task().version(),
+        orElse(container == null ? null : container.exitCode(), exitCode),
+        orElse(change.status().stopCode(), stopCode),
+        orElse(change.status().stoppedReason(), stoppedReason),
+        orElse(container == null ? null : container.reason(), containerReason),
+        orElse(change.times().startedAt(), startedAt),
+        orElse(change.times().stoppedAt(), stoppedAt));
+  }
+
+  /** Whether the task has been seen stopped. */
+  public boolean isStopped() {
+    return TaskStateChange.STOPPED.equals(lastStatus);
+  }
+
+  /** Whether the task stopped with the catalog's container's exit code 0. */
+  public boolean succeeded() {
+    return isStopped() && exitCode != null && exitCode == 0;
+  }
+
+  /** What a retry policy sees of this attempt's failure. */
+  public TaskFailure failure() {
+    return new TaskFailure(exitCode, stopCode, stoppedReason, containerReason);
+  }
+
+  private static <T> T orElse(T value, T known) {
+    return value != null ? value : known;
+  }
+}
