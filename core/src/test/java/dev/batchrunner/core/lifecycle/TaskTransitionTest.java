@@ -266,6 +266,17 @@ class TaskTransitionTest {
   }
 
   @Test
+  void apply_whenAStoppedTasksRunningHasAHigherVersion_isIgnoredAndNothingMovesBack() {
+    LifecycleState second = runningSecondAttempt();
+
+    assertInstanceOf(
+        Decision.Ignore.class, TaskTransition.apply(second, running(TASK_1, 9), SPOT_RETRY));
+    LifecycleState failed = failedState();
+    assertInstanceOf(
+        Decision.Ignore.class, TaskTransition.apply(failed, running(TASK_1, 9), NO_RETRY));
+  }
+
+  @Test
   void apply_whenAttempt1sNewerStoppedArrivesAfterAttempt2Started_updatesItsEntryOnly() {
     LifecycleState second = runningSecondAttempt();
 
