@@ -54,6 +54,23 @@ public final class Fixtures {
     return file;
   }
 
+  /**
+   * The file names in {@code events/task-state-change/} (the ECS Task State Change samples),
+   * sorted: a {@code @MethodSource} for tests that must cover every one, new ones included.
+   */
+  public static java.util.stream.Stream<String> taskStateChangeFixtures() {
+    try (var files = Files.list(events().resolve("task-state-change"))) {
+      return files
+          .map(f -> f.getFileName().toString())
+          .filter(n -> n.endsWith(".json"))
+          .sorted()
+          .toList()
+          .stream();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The sample events folder, {@code events/}. */
   public static Path events() {
     return projectRoot().resolve("events");

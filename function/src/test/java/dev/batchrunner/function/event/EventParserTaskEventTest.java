@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -42,16 +43,7 @@ class EventParserTaskEventTest {
   // --- each fixture ---------------------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "running.json",
-        "stopped-exit-0.json",
-        "stopped-exit-1.json",
-        "failed-to-start.json",
-        "spot-interruption.json",
-        "spot-termination-notice.json",
-        "not-ours.json"
-      })
+  @MethodSource("dev.batchrunner.core.testing.Fixtures#taskStateChangeFixtures")
   void parse_whenTaskStateChangeFixture_isATaskEventOfTheEnvelopesTask(String name) {
     JsonValue envelope = tree(fixture(name));
 

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The {@code events/} samples are real Lambda event shapes: the Lambda runtime's own serialization
@@ -74,16 +74,7 @@ class SampleEventsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "running.json",
-        "stopped-exit-0.json",
-        "stopped-exit-1.json",
-        "failed-to-start.json",
-        "spot-interruption.json",
-        "spot-termination-notice.json",
-        "not-ours.json"
-      })
+  @MethodSource("dev.batchrunner.core.testing.Fixtures#taskStateChangeFixtures")
   void taskStateChange_whenReadAsEventBridgeEvent_isTheTaskWeParse(String name) {
     String file = "task-state-change/" + name;
     ScheduledEvent envelope =
