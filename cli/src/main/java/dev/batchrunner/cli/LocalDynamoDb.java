@@ -1,8 +1,8 @@
 package dev.batchrunner.cli;
 
+import dev.batchrunner.emulators.DynamoDbLocal;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -140,7 +140,7 @@ final class LocalDynamoDb implements AutoCloseable {
   }
 
   private void spawn() {
-    port = freePort();
+    port = DynamoDbLocal.freePort();
     List<String> withPort = new ArrayList<>(command);
     withPort.addAll(List.of("-port", Integer.toString(port)));
     try {
@@ -221,14 +221,6 @@ final class LocalDynamoDb implements AutoCloseable {
           LocalDynamoDb.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static int freePort() {
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free port for DynamoDB Local", e);
     }
   }
 

@@ -21,9 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
@@ -39,12 +37,6 @@ import software.amazon.awssdk.services.ecs.EcsClient;
 final class LocalFunction {
   /** Invocations wait at most this long, as a function with a 1-minute timeout would. */
   private static final Duration INVOCATION_TIME = Duration.ofMinutes(1);
-
-  /** Signs requests to local endpoints only (DynamoDB Local, moto): no real credentials needed. */
-  private static final AwsCredentialsProvider LOCAL_CREDENTIALS =
-      StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
-
-  private static final Region LOCAL_REGION = Region.EU_WEST_1;
 
   /** How the function reaches ECS. */
   sealed interface Ecs {
@@ -93,7 +85,9 @@ final class LocalFunction {
   private LocalFunction(BatchCatalog catalog, DynamoDbClient dynamo, String table, Ecs ecs) {
     // Through the function's own factory, as the handler assembles it (minus the start-up tricks):
     // DynamoDB Local's client replaces the store's, and a dry run is the factory's DRY_RUN path.
-    Region region = ecs instanceof Ecs.DryRun dryRun ? dryRun.region() : LOCAL_REGION;
+    // The factory builds no SDK client from this connection (the store and the ECS client are
+    // given); only a dry run reads its region, to sign the request it shows.
+    Region region = ecs instanceof Ecs.DryRun dryRun ? dryRun.region() : LocalCommand.REGION;
     FunctionConfig config =
         new FunctionConfig(
             table,
@@ -101,7 +95,8 @@ final class LocalFunction {
             ecs instanceof Ecs.DryRun,
             EmfMetricsObserver.DEFAULT_NAMESPACE,
             false,
-            new AwsConnection(region, LOCAL_CREDENTIALS, AwsConnection.Endpoints.AWS));
+            new AwsConnection(
+                region, AnonymousCredentialsProvider.create(), AwsConnection.Endpoints.AWS));
     FunctionFactory.Options.Builder options =
         FunctionFactory.Options.builder()
             .store(new DynamoDbIdempotencyStore(dynamo, table))
