@@ -21,6 +21,8 @@ import java.util.Objects;
  *     (default {@value EmfMetricsObserver#DEFAULT_NAMESPACE})
  * @param primeOnInit {@code PRIME_ON_INIT}: run every request path once during init (default true)
  * @param aws region, credentials and endpoint overrides of the SDK clients
+ * @param completionEventBus {@code COMPLETION_EVENT_BUS}: the bus name or ARN that gets one {@code
+ *     Batch Succeeded} or {@code Batch Failed} event per finished request, or null for none
  */
 public record FunctionConfig(
     String table,
@@ -28,12 +30,14 @@ public record FunctionConfig(
     boolean dryRun,
     String metricsNamespace,
     boolean primeOnInit,
-    AwsConnection aws) {
+    AwsConnection aws,
+    String completionEventBus) {
   public static final String TABLE_ENV = "IDEMPOTENCY_TABLE";
   public static final String CATALOG_ENV = CatalogLoader.CATALOG_ENV;
   public static final String DRY_RUN_ENV = "DRY_RUN";
   public static final String METRICS_NAMESPACE_ENV = "METRICS_NAMESPACE";
   public static final String PRIME_ENV = "PRIME_ON_INIT";
+  public static final String COMPLETION_EVENT_BUS_ENV = "COMPLETION_EVENT_BUS";
 
   /** Read by the logging set-up (LogbackJsonConfigurator) from the process environment. */
   public static final String LOG_LEVEL_ENV = "LOG_LEVEL";
@@ -49,6 +53,7 @@ public record FunctionConfig(
           DRY_RUN_ENV,
           METRICS_NAMESPACE_ENV,
           PRIME_ENV,
+          COMPLETION_EVENT_BUS_ENV,
           LOG_LEVEL_ENV,
           AwsConnection.ENDPOINT_ENV,
           AwsConnection.DYNAMODB_ENDPOINT_ENV,
@@ -66,6 +71,20 @@ public record FunctionConfig(
       throw new IllegalArgumentException("metricsNamespace is required");
     }
     Objects.requireNonNull(aws, "aws");
+    if (completionEventBus != null && completionEventBus.isBlank()) {
+      completionEventBus = null;
+    }
+  }
+
+  /** This configuration without completion events, as before the bus existed. */
+  public FunctionConfig(
+      String table,
+      BatchCatalog catalog,
+      boolean dryRun,
+      String metricsNamespace,
+      boolean primeOnInit,
+      AwsConnection aws) {
+    this(table, catalog, dryRun, metricsNamespace, primeOnInit, aws, null);
   }
 
   /**
@@ -92,7 +111,8 @@ public record FunctionConfig(
         dryRun,
         namespace == null ? EmfMetricsObserver.DEFAULT_NAMESPACE : namespace,
         prime,
-        aws);
+        aws,
+        value(env, COMPLETION_EVENT_BUS_ENV));
   }
 
   /** The trimmed value, or null when unset or blank. */

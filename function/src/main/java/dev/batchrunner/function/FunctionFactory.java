@@ -7,16 +7,24 @@ import dev.batchrunner.aws.sdk.ClientSettings;
 import dev.batchrunner.aws.sdk.SdkClients;
 import dev.batchrunner.core.catalog.BatchCatalog;
 import dev.batchrunner.core.dispatch.BatchDispatcher;
+import dev.batchrunner.core.dispatch.CompletionPublisher;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
+import dev.batchrunner.core.dispatch.TaskEventOutcome;
+import dev.batchrunner.core.dispatch.TaskFollower;
 import dev.batchrunner.core.dispatch.TaskLauncher;
 import dev.batchrunner.core.json.RawJson;
+import dev.batchrunner.core.lifecycle.TaskStateChange;
 import dev.batchrunner.function.event.EventParser;
 import dev.batchrunner.function.event.EventProcessor;
-import dev.batchrunner.function.event.IgnoringTaskEventHandler;
+import dev.batchrunner.function.event.LifecycleTaskEventHandler;
 import dev.batchrunner.function.event.RequestObserver;
+import dev.batchrunner.function.event.RequestSummary;
 import dev.batchrunner.function.event.TaskEventHandler;
+import dev.batchrunner.function.event.TaskObserver;
 import dev.batchrunner.function.observability.EmfMetricsObserver;
+import dev.batchrunner.function.observability.EmfTaskMetrics;
 import dev.batchrunner.function.observability.LoggingRequestObserver;
+import dev.batchrunner.function.observability.LoggingTaskObserver;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -67,8 +75,12 @@ public final class FunctionFactory {
    * @param httpClient wraps the HTTP client the SDK clients share
    * @param store makes the store from the factory's DynamoDB one, which it builds only when asked
    * @param launcher makes the launcher from the factory's ECS or dry-run one, built only when asked
-   * @param taskEvents where ECS task state changes go; null for the production one, today the
-   *     placeholder {@link IgnoringTaskEventHandler} until issue 9's task lifecycle replaces it
+   * @param taskEvents where ECS task state changes go; null for the production one, the task
+   *     lifecycle ({@link LifecycleTaskEventHandler})
+   * @param taskObserver told of every task state change handled; null for the production one (a
+   *     JSON log line and the Task* EMF metrics)
+   * @param completionPublisher makes the completion publisher from the factory's EventBridge one
+   *     (null without {@code COMPLETION_EVENT_BUS}), which it builds only when asked
    */
   public record Options(
       Clock clock,
@@ -78,8 +90,11 @@ public final class FunctionFactory {
       UnaryOperator<SdkHttpClient> httpClient,
       Function<Supplier<IdempotencyStore>, IdempotencyStore> store,
       Function<Supplier<TaskLauncher>, TaskLauncher> launcher,
-      TaskEventHandler taskEvents) {
+      TaskEventHandler taskEvents,
+      TaskObserver taskObserver,
+      Function<Supplier<CompletionPublisher>, CompletionPublisher> completionPublisher) {
     public Options {
+      Objects.requireNonNull(completionPublisher, "completionPublisher");
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(ids, "ids");
       Objects.requireNonNull(dryRunSink, "dryRunSink");
@@ -107,6 +122,9 @@ public final class FunctionFactory {
       private Function<Supplier<IdempotencyStore>, IdempotencyStore> store = Supplier::get;
       private Function<Supplier<TaskLauncher>, TaskLauncher> launcher = Supplier::get;
       private TaskEventHandler taskEvents;
+      private TaskObserver taskObserver;
+      private Function<Supplier<CompletionPublisher>, CompletionPublisher> completionPublisher =
+          Supplier::get;
 
       private Builder() {}
 
@@ -172,6 +190,31 @@ public final class FunctionFactory {
         return this;
       }
 
+      /** Default (or null): the production log line and metrics of task state changes. */
+      public Builder taskObserver(TaskObserver taskObserver) {
+        this.taskObserver = taskObserver;
+        return this;
+      }
+
+      /**
+       * In place of the completion publisher {@code COMPLETION_EVENT_BUS} selects (null: no
+       * completion events): no EventBridge client is built.
+       */
+      public Builder completionPublisher(CompletionPublisher replacement) {
+        this.completionPublisher = selected -> replacement;
+        return this;
+      }
+
+      /** Around the completion publisher the configuration selects, e.g. to inject a fault. */
+      public Builder wrapCompletionPublisher(UnaryOperator<CompletionPublisher> wrapper) {
+        this.completionPublisher =
+            selected -> {
+              CompletionPublisher publisher = selected.get();
+              return publisher == null ? null : wrapper.apply(publisher);
+            };
+        return this;
+      }
+
       public Options build() {
         return new Options(
             clock,
@@ -181,7 +224,9 @@ public final class FunctionFactory {
             httpClient,
             store,
             launcher,
-            taskEvents);
+            taskEvents,
+            taskObserver,
+            completionPublisher);
       }
     }
   }
@@ -216,8 +261,17 @@ public final class FunctionFactory {
         options.observer() == null
             ? productionObserver(config.metricsNamespace(), options.clock())
             : options.observer();
+    CompletionPublisher publisher =
+        options.completionPublisher().apply(() -> completionPublisher(config, http));
     TaskEventHandler taskEvents =
-        options.taskEvents() == null ? new IgnoringTaskEventHandler() : options.taskEvents();
+        options.taskEvents() == null
+            ? new LifecycleTaskEventHandler(
+                new TaskFollower(
+                    config.catalog(), store, launcher, publisher, options.clock(), ids),
+                options.taskObserver() == null
+                    ? productionTaskObserver(config.metricsNamespace(), options.clock())
+                    : options.taskObserver())
+            : options.taskEvents();
     EventProcessor processor =
         new EventProcessor(
             new EventParser(ids),
@@ -236,6 +290,40 @@ public final class FunctionFactory {
     return summary -> {
       log.completed(summary);
       metrics.completed(summary);
+    };
+  }
+
+  /**
+   * The publisher of {@code COMPLETION_EVENT_BUS}, or null without one. TODO(issue 9): the
+   * EventBridge adapter.
+   */
+  private static CompletionPublisher completionPublisher(
+      FunctionConfig config, Supplier<SdkHttpClient> http) {
+    if (config.completionEventBus() == null) {
+      return null;
+    }
+    throw new IllegalStateException("completion events are not wired yet");
+  }
+
+  /** One JSON log line per task state change and the Task* metrics (EMF to stdout). */
+  static TaskObserver productionTaskObserver(String metricsNamespace, Clock clock) {
+    TaskObserver log = new LoggingTaskObserver();
+    TaskObserver metrics =
+        new EmfTaskMetrics(metricsNamespace, line -> System.out.println(line), clock);
+    return new TaskObserver() {
+      @Override
+      public void handled(
+          TaskStateChange change, TaskEventOutcome outcome, RequestSummary.Delivery delivery) {
+        log.handled(change, outcome, delivery);
+        metrics.handled(change, outcome, delivery);
+      }
+
+      @Override
+      public void failed(
+          TaskStateChange change, RuntimeException failure, RequestSummary.Delivery delivery) {
+        log.failed(change, failure, delivery);
+        metrics.failed(change, failure, delivery);
+      }
     };
   }
 

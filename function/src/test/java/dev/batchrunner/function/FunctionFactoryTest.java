@@ -15,6 +15,7 @@ import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.dispatch.TaskLauncher;
 import dev.batchrunner.core.testing.Fixtures;
+import dev.batchrunner.core.testing.ForwardingIdempotencyStore;
 import dev.batchrunner.core.testing.InMemoryIdempotencyStore;
 import dev.batchrunner.core.testing.RecordingTaskLauncher;
 import dev.batchrunner.function.testing.CapturingObserver;
@@ -191,21 +192,11 @@ class FunctionFactoryTest {
 
   /** The store, noting the claim id of every claim the dispatcher makes. */
   private IdempotencyStore claimRecording(IdempotencyStore real) {
-    return new IdempotencyStore() {
+    return new ForwardingIdempotencyStore(real) {
       @Override
       public Claim claim(IdempotencyRecord record, Instant now) {
         claimIds.add(record.claimId());
-        return real.claim(record, now);
-      }
-
-      @Override
-      public void markDispatched(String id, List<String> taskArns, Instant now) {
-        real.markDispatched(id, taskArns, now);
-      }
-
-      @Override
-      public void release(String id, String claimId) {
-        real.release(id, claimId);
+        return super.claim(record, now);
       }
     };
   }

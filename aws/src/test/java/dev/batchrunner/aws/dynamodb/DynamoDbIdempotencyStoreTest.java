@@ -15,6 +15,8 @@ import dev.batchrunner.core.dispatch.Claim;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
 import dev.batchrunner.core.dispatch.FailureReason;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
+import dev.batchrunner.core.lifecycle.Attempt;
+import dev.batchrunner.core.lifecycle.RequestStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +29,6 @@ import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
-import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
  * The requests the adapter sends, pinned whole: each condition decides who may launch a task, so a
@@ -57,30 +58,17 @@ class DynamoDbIdempotencyStoreTest {
         "attribute_not_exists(#id)"
             // Expired: taken over, because TTL deletion is lazy (up to days after expiresAt), and
             // until then an expired record would still turn a new request away as a duplicate.
-            + " OR #expiresAt < :nowSeconds"
-            // An abandoned IN_PROGRESS claim (holder timed out or crashed before marking it) is
-            // taken over once its hold passes, or the key would be stuck until expiresAt; the
-            // status test keeps a DISPATCHED record blocking for its whole window.
-            + " OR (#status = :inProgress AND #inProgressUntil < :nowMillis)",
+            // An abandoned IN_PROGRESS claim is NOT taken over here: a put would replace its
+            // attempts; the dispatcher takes it over with a replace that keeps them.
+            + " OR #expiresAt < :nowSeconds",
         put.conditionExpression());
     assertEquals(
-        // "status" is a DynamoDB reserved word; expiresAt must be the attribute the table's TTL
-        // is enabled on (template.yaml, DynamoDbLocal.createIdempotencyTable).
-        Map.of(
-            "#id", "id",
-            "#expiresAt", "expiresAt",
-            "#status", "status",
-            "#inProgressUntil", "inProgressUntil"),
-        put.expressionAttributeNames());
+        // expiresAt must be the attribute the table's TTL is enabled on (template.yaml,
+        // DynamoDbLocal.createIdempotencyTable).
+        Map.of("#id", "id", "#expiresAt", "expiresAt"), put.expressionAttributeNames());
     assertEquals(
-        // Each "now" in its attribute's unit: expiresAt in epoch seconds (TTL's unit),
-        // inProgressUntil in epoch millis. Seconds against millis would make every record look
-        // expired (every duplicate launches) or none (nothing is ever taken over).
-        Map.of(
-            ":nowSeconds", number("1795399200"),
-            ":nowMillis", number("1795399200123"),
-            ":inProgress", string("IN_PROGRESS")),
-        put.expressionAttributeValues());
+        // In TTL's unit, epoch seconds: millis would make every record look live forever.
+        Map.of(":nowSeconds", number("1795399200")), put.expressionAttributeValues());
     // The duplicate learns the first dispatch (trace id, task ARNs) from the failed put itself.
     assertEquals(
         ReturnValuesOnConditionCheckFailure.ALL_OLD, put.returnValuesOnConditionCheckFailure());
@@ -95,7 +83,7 @@ class DynamoDbIdempotencyStoreTest {
         .thenThrow(
             ConditionalCheckFailedException.builder()
                 .message("The conditional request failed")
-                .item(DynamoDbIdempotencyStore.toItem(claim()))
+                .item(IdempotencyItems.toItem(claim()))
                 .build());
 
     Claim answer = store.claim(claim(), NOW);
@@ -139,57 +127,90 @@ class DynamoDbIdempotencyStoreTest {
   }
 
   @Test
-  void markDispatched_sendsAnUpdateConditionedOnTheRecordExisting() {
-    store.markDispatched(KEY, List.of(TASK_ARN), NOW);
+  void replace_sendsAWholeItemPutConditionedOnTheRevisionRead() {
+    when(dynamo.putItem(any(PutItemRequest.class))).thenReturn(null);
 
-    ArgumentCaptor<UpdateItemRequest> captor = ArgumentCaptor.forClass(UpdateItemRequest.class);
-    verify(dynamo).updateItem(captor.capture());
-    UpdateItemRequest update = captor.getValue();
-    assertEquals(TABLE, update.tableName());
-    assertEquals(Map.of("id", string(KEY)), update.key());
-    assertEquals(
-        "SET #status = :dispatched, taskArns = :arns, dispatchedAt = :now"
-            // Without the claim, no release can delete the DISPATCHED record, and without the
-            // hold nothing reads it as an abandoned claim.
-            + " REMOVE inProgressUntil, claimId",
-        update.updateExpression());
-    assertEquals(
-        // UpdateItem creates a missing item: without this, marking a released or deleted record
-        // would create a DISPATCHED item with no expiresAt, which blocks the key forever.
-        "attribute_exists(#id)", update.conditionExpression());
-    assertEquals(Map.of("#status", "status", "#id", "id"), update.expressionAttributeNames());
-    assertEquals(
-        Map.of(
-            ":dispatched", string("DISPATCHED"),
-            ":arns", AttributeValue.builder().l(string(TASK_ARN)).build(),
-            ":now", string("2026-11-23T02:00:00.123Z")),
-        update.expressionAttributeValues());
+    assertTrue(store.replace(claim().toBuilder().revision("rev-2").build(), "rev-1"));
+
+    ArgumentCaptor<PutItemRequest> captor = ArgumentCaptor.forClass(PutItemRequest.class);
+    verify(dynamo).putItem(captor.capture());
+    PutItemRequest put = captor.getValue();
+    assertEquals(TABLE, put.tableName());
+    // Optimistic locking: of two writers that read rev-1, only the first put passes.
+    assertEquals("#revision = :expected", put.conditionExpression());
+    assertEquals(Map.of("#revision", "revision"), put.expressionAttributeNames());
+    assertEquals(Map.of(":expected", string("rev-1")), put.expressionAttributeValues());
+    assertEquals(string("rev-2"), put.item().get("revision"));
   }
 
   @Test
-  void markDispatched_whenTheConditionFails_failsRetryably() {
-    when(dynamo.updateItem(any(UpdateItemRequest.class)))
+  void replace_ofARecordWrittenBeforeRevisions_isConditionedOnItHavingNone() {
+    when(dynamo.putItem(any(PutItemRequest.class))).thenReturn(null);
+
+    assertTrue(store.replace(claim(), null));
+
+    ArgumentCaptor<PutItemRequest> captor = ArgumentCaptor.forClass(PutItemRequest.class);
+    verify(dynamo).putItem(captor.capture());
+    // attribute_exists: a put would otherwise create a record that was deleted meanwhile.
+    assertEquals(
+        "attribute_exists(#id) AND attribute_not_exists(#revision)",
+        captor.getValue().conditionExpression());
+    assertEquals(
+        Map.of("#id", "id", "#revision", "revision"), captor.getValue().expressionAttributeNames());
+  }
+
+  @Test
+  void replace_whenTheConditionFails_answersFalse() {
+    when(dynamo.putItem(any(PutItemRequest.class)))
         .thenThrow(ConditionalCheckFailedException.builder().message("failed").build());
 
-    DispatchFailedException e =
-        assertThrows(
-            DispatchFailedException.class, () -> store.markDispatched(KEY, List.of(TASK_ARN), NOW));
+    assertFalse(store.replace(claim(), "rev-0"));
+  }
 
-    assertEquals(FailureReason.RECORD_UPDATE, e.reason());
+  @Test
+  void replace_whenDynamoDbFails_failsRetryably() {
+    when(dynamo.putItem(any(PutItemRequest.class)))
+        .thenThrow(
+            software.amazon.awssdk.services.dynamodb.model.DynamoDbException.builder()
+                .message("boom")
+                .build());
+
+    DispatchFailedException e =
+        assertThrows(DispatchFailedException.class, () -> store.replace(claim(), "rev-0"));
+
+    assertEquals(FailureReason.IDEMPOTENCY_STORE, e.reason());
     assertTrue(e.retryable());
+  }
+
+  @Test
+  void find_readsConsistently() {
+    when(dynamo.getItem(any(GetItemRequest.class)))
+        .thenReturn(
+            software.amazon.awssdk.services.dynamodb.model.GetItemResponse.builder()
+                .item(IdempotencyItems.toItem(claim()))
+                .build());
+
+    assertEquals(claim(), store.find(KEY).orElseThrow());
+
+    ArgumentCaptor<GetItemRequest> captor = ArgumentCaptor.forClass(GetItemRequest.class);
+    verify(dynamo).getItem(captor.capture());
+    // An eventually consistent read could miss the write a task event must be applied to.
+    assertTrue(captor.getValue().consistentRead());
+    assertEquals(Map.of("id", string(KEY)), captor.getValue().key());
   }
 
   private static IdempotencyRecord claim() {
     return IdempotencyRecord.builder()
         .id(KEY)
         .batchTypeId("daily-report")
-        .status(IdempotencyRecord.Status.IN_PROGRESS)
+        .status(RequestStatus.IN_PROGRESS)
         .traceId("trace-1")
         .requestHash("ab".repeat(32))
         .createdAt(NOW)
-        .expiresAt(NOW.plusSeconds(86_400))
+        .expiresAt(NOW.plusSeconds(86_400).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
         .inProgressUntil(NOW.plusSeconds(40))
         .claimId("claim-1")
+        .revision("rev-1")
         .build();
   }
 
@@ -214,36 +235,88 @@ class DynamoDbIdempotencyStoreTest {
         IdempotencyRecord.builder()
             .id("daily-report#abc")
             .batchTypeId("daily-report")
-            .status(IdempotencyRecord.Status.IN_PROGRESS)
+            .status(RequestStatus.IN_PROGRESS)
             .traceId("trace-1")
             .requestHash("abc")
             .createdAt(ROUND_TRIP_NOW)
             .expiresAt(ROUND_TRIP_EXPIRES)
             .inProgressUntil(ROUND_TRIP_NOW.plusSeconds(60))
             .claimId("claim-1")
+            .revision("rev-1")
             .build();
 
-    assertEquals(claim, DynamoDbIdempotencyStore.fromItem(DynamoDbIdempotencyStore.toItem(claim)));
+    assertEquals(claim, IdempotencyItems.fromItem(IdempotencyItems.toItem(claim)));
   }
 
   @Test
-  void fromItem_ofToItem_whenDispatched_isTheSameRecordWithoutClaimAttributes() {
-    IdempotencyRecord dispatched =
+  void fromItem_ofToItem_withAttemptsParametersAndAPendingCompletion_isTheSameRecord() {
+    Attempt first =
+        new Attempt(
+            1,
+            "arn:aws:ecs:eu-west-1:123456789012:task/batch/1",
+            "STOPPED",
+            6,
+            137,
+            "SpotInterruption",
+            "Your Spot Task was interrupted.",
+            "OutOfMemoryError: Container killed",
+            ROUND_TRIP_NOW.plusSeconds(5),
+            ROUND_TRIP_NOW.plusSeconds(65));
+    Attempt second = Attempt.pending(2).withTask("arn:aws:ecs:eu-west-1:123456789012:task/batch/2");
+    IdempotencyRecord record =
         IdempotencyRecord.builder()
             .id("daily-report#abc")
             .batchTypeId("daily-report")
-            .status(IdempotencyRecord.Status.DISPATCHED)
+            .status(RequestStatus.DISPATCHED)
             .traceId("trace-1")
             .requestHash("abc")
-            .taskArns(List.of("arn:aws:ecs:eu-west-1:123456789012:task/batch/1"))
+            .explicitKey("daily-report/2026-11-23")
+            .parameters(Map.of("reportDate", "2026-11-23", "apiToken", "s3cr3t"))
+            .attempts(2, List.of(first, second))
             .createdAt(ROUND_TRIP_NOW)
             .expiresAt(ROUND_TRIP_EXPIRES)
+            .revision("rev-7")
+            .completionDue(ROUND_TRIP_NOW.plusSeconds(1))
             .build();
 
-    Map<String, AttributeValue> item = DynamoDbIdempotencyStore.toItem(dispatched);
+    Map<String, AttributeValue> item = IdempotencyItems.toItem(record);
 
     assertFalse(item.containsKey("inProgressUntil"));
     assertFalse(item.containsKey("claimId"));
-    assertEquals(dispatched, DynamoDbIdempotencyStore.fromItem(item));
+    // For people reading the table: every attempt's task, in order.
+    assertEquals(
+        AttributeValue.builder()
+            .l(
+                string("arn:aws:ecs:eu-west-1:123456789012:task/batch/1"),
+                string("arn:aws:ecs:eu-west-1:123456789012:task/batch/2"))
+            .build(),
+        item.get("taskArns"));
+    assertEquals(record, IdempotencyItems.fromItem(item));
+  }
+
+  @Test
+  void fromItem_ofAnItemWrittenBeforeAttempts_isAttempt1WithItsTask() {
+    Map<String, AttributeValue> legacy =
+        Map.of(
+            "id", string("daily-report#abc"),
+            "batchTypeId", string("daily-report"),
+            "status", string("DISPATCHED"),
+            "traceId", string("trace-1"),
+            "requestHash", string("abc"),
+            "taskArns",
+                AttributeValue.builder()
+                    .l(string("arn:aws:ecs:eu-west-1:123456789012:task/batch/1"))
+                    .build(),
+            "createdAt", string("2026-11-22T08:00:00.123Z"),
+            "expiresAt", number("1795420800"),
+            "dispatchedAt", string("2026-11-22T08:00:01Z"));
+
+    IdempotencyRecord record = IdempotencyItems.fromItem(legacy);
+
+    assertEquals(RequestStatus.DISPATCHED, record.status());
+    assertEquals(1, record.attempt());
+    assertEquals(List.of("arn:aws:ecs:eu-west-1:123456789012:task/batch/1"), record.taskArns());
+    assertEquals(null, record.revision(), "replaced with the legacy condition");
+    assertEquals(Map.of(), record.parameters());
   }
 }

@@ -5,6 +5,9 @@ import dev.batchrunner.core.catalog.BatchDefinition;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Dispatched;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Duplicate;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Rejected;
+import dev.batchrunner.core.lifecycle.LifecycleState;
+import dev.batchrunner.core.lifecycle.RequestStatus;
+import dev.batchrunner.core.lifecycle.TaskTransition;
 import dev.batchrunner.core.request.BatchRequest;
 import dev.batchrunner.core.request.IdempotencyKey;
 import dev.batchrunner.core.request.Rejection;
@@ -14,39 +17,44 @@ import dev.batchrunner.core.text.SafeText;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The dispatch path of one request, resolved once by the {@link RequestResolver}: idempotency
- * claim, RunTask, record update. Every expected result is a {@link DispatchOutcome}; a failure to
- * dispatch a valid request is a {@link DispatchFailedException}.
+ * claim, RunTask, record update; and, for a re-sent request, what its record allows: a duplicate, a
+ * re-run of a failed request, or the takeover of an abandoned claim. Every expected result is a
+ * {@link DispatchOutcome}; a failure to dispatch a valid request is a {@link
+ * DispatchFailedException}.
  */
 public final class BatchDispatcher {
   /** Added to the invocation's remaining time before an IN_PROGRESS claim counts as abandoned. */
-  static final Duration IN_PROGRESS_MARGIN = Duration.ofSeconds(10);
+  static final Duration IN_PROGRESS_MARGIN = AttemptRunner.IN_PROGRESS_MARGIN;
 
   /** Used when the runtime does not say how long the invocation may run (Lambda's maximum). */
-  static final Duration DEFAULT_REMAINING = Duration.ofMinutes(15);
+  static final Duration DEFAULT_REMAINING = AttemptRunner.DEFAULT_REMAINING;
 
   private final RequestResolver resolver;
+  private final AttemptRunner runner;
   private final IdempotencyStore store;
-  private final TaskLauncher launcher;
   private final Clock clock;
-  private final java.util.function.Supplier<String> claimIds;
+  private final Supplier<String> claimIds;
 
   /**
-   * @param claimIds where the random ids that mark a claim's owner come from
+   * @param claimIds where the random ids that mark a claim's owner (and each write's revision) come
+   *     from
    */
   public BatchDispatcher(
       BatchCatalog catalog,
       IdempotencyStore store,
       TaskLauncher launcher,
       Clock clock,
-      java.util.function.Supplier<String> claimIds) {
+      Supplier<String> claimIds) {
     this.claimIds = claimIds;
     this.resolver = new RequestResolver(catalog);
     this.store = store;
-    this.launcher = launcher;
     this.clock = clock;
+    this.runner = new AttemptRunner(store, launcher, clock, claimIds);
   }
 
   /** Resolves a request against the catalog: see {@link RequestResolver}. */
@@ -79,58 +87,26 @@ public final class BatchDispatcher {
     IdempotencyKey key = valid.key();
 
     Instant now = clock.instant();
-    Duration hold = (remaining.isZero() || remaining.isNegative() ? DEFAULT_REMAINING : remaining);
     IdempotencyRecord record =
         IdempotencyRecord.builder()
             .id(key.id())
             .batchTypeId(batch.id())
-            .status(IdempotencyRecord.Status.IN_PROGRESS)
+            .status(RequestStatus.IN_PROGRESS)
             .traceId(request.traceId())
             .requestHash(key.requestHash())
-            .taskArns(java.util.List.of())
+            .explicitKey(request.idempotencyKey())
+            .parameters(valid.parameters())
             .createdAt(now)
             .expiresAt(now.plus(batch.idempotencyWindow()))
-            .inProgressUntil(now.plus(hold).plus(IN_PROGRESS_MARGIN))
+            .inProgressUntil(runner.holdUntil(now, remaining))
             .claimId(claimIds.get())
+            .revision(claimIds.get())
             .build();
     Claim claim = store.claim(record, now);
-    if (claim instanceof Claim.Existing existing) {
-      return existing(request, key, existing.record());
+    if (claim instanceof Claim.Acquired) {
+      return launch(valid, record, null);
     }
-
-    LaunchResult result;
-    try {
-      result = launcher.launch(valid.launch());
-    } catch (TaskLaunchException e) {
-      // Nothing started: free the key so the redelivery (or a fixed catalog) can run it.
-      RuntimeException releaseFailure = null;
-      try {
-        store.release(key.id(), record.claimId());
-      } catch (RuntimeException r) {
-        releaseFailure = r;
-      }
-      DispatchFailedException failure =
-          new DispatchFailedException(
-              "batch '"
-                  + batch.id()
-                  + "' (task definition "
-                  + batch.taskDefinition()
-                  + "): ECS did not start the task: "
-                  + e.getMessage(),
-              e.retryable() ? FailureReason.ECS_TRANSIENT : FailureReason.ECS_PERMANENT,
-              e);
-      if (releaseFailure != null) {
-        failure.addSuppressed(releaseFailure);
-      }
-      throw failure;
-    }
-    store.markDispatched(key.id(), result.taskArns(), clock.instant());
-    return new Dispatched(
-        batch.id(), request.traceId(), key.id(), result.taskArns(), result.dryRun());
-  }
-
-  private DispatchOutcome existing(
-      BatchRequest request, IdempotencyKey key, IdempotencyRecord found) {
+    IdempotencyRecord found = ((Claim.Existing) claim).record();
     if (request.idempotencyKey() != null && !key.requestHash().equals(found.requestHash())) {
       return reject(
           request,
@@ -140,18 +116,111 @@ public final class BatchDispatcher {
               + found.traceId()
               + "); send a new key or the same parameters");
     }
-    if (found.status() == IdempotencyRecord.Status.IN_PROGRESS) {
-      throw new DispatchFailedException(
-          "batch '"
-              + found.batchTypeId()
-              + "': the same request is being dispatched by another invocation (trace id "
-              + found.traceId()
-              + "); retry later",
-          FailureReason.IN_PROGRESS,
-          null);
+    for (int round = 0; round < AttemptRunner.MAX_ROUNDS; round++) {
+      DispatchOutcome outcome = existing(valid, found, remaining);
+      if (outcome != null) {
+        return outcome;
+      }
+      Optional<IdempotencyRecord> again = store.find(key.id());
+      if (again.isEmpty()) {
+        break;
+      }
+      found = again.get();
+    }
+    throw new DispatchFailedException(
+        "batch '"
+            + batch.id()
+            + "': record "
+            + key.id()
+            + " kept changing under this invocation; retry later",
+        FailureReason.IN_PROGRESS,
+        null);
+  }
+
+  /**
+   * What a re-sent request does with the live record {@code found}: null when it lost a write to
+   * another writer and must read the record again.
+   */
+  private DispatchOutcome existing(
+      Resolution.Valid valid, IdempotencyRecord found, Duration remaining) {
+    BatchRequest request = valid.request();
+    Instant now = clock.instant();
+    if (found.status() == RequestStatus.IN_PROGRESS) {
+      if (AttemptRunner.isHeld(found, now)) {
+        throw new DispatchFailedException(
+            "batch '"
+                + found.batchTypeId()
+                + "': the same request is being dispatched by another invocation (trace id "
+                + found.traceId()
+                + ", attempt "
+                + found.attempt()
+                + "); retry later",
+            FailureReason.IN_PROGRESS,
+            null);
+      }
+      // Its holder died between claim and record update: take the attempt over, same number and
+      // clientToken, so that ECS returns the task it may have started.
+      return runner
+          .claim(found, found.lifecycle(), valid.batch().idempotencyWindow(), remaining)
+          .map(claimed -> launch(valid, claimed, found.attempt() == 1 ? null : found))
+          .orElse(null);
+    }
+    LifecycleState state = found.lifecycle();
+    if (TaskTransition.mayRerun(state, valid.batch())) {
+      return runner
+          .claim(found, state.nextAttempt(), valid.batch().idempotencyWindow(), remaining)
+          .map(claimed -> launch(valid, claimed, found))
+          .orElse(null);
     }
     return new Duplicate(
-        request.batchTypeId(), request.traceId(), key.id(), found.taskArns(), found.traceId());
+        request.batchTypeId(),
+        request.traceId(),
+        found.id(),
+        found.taskArns(),
+        found.traceId(),
+        found.status(),
+        found.attempt(),
+        found.current().exitCode());
+  }
+
+  /**
+   * Launches the claimed record's attempt and records its task.
+   *
+   * @param before the record as it was before the claim (a re-run's FAILED one, a later attempt's
+   *     abandoned claim), or null for attempt 1, claimed fresh or taken over: a failed launch
+   *     restores it, or deletes the record
+   */
+  private Dispatched launch(
+      Resolution.Valid valid, IdempotencyRecord claimed, IdempotencyRecord before) {
+    BatchDefinition batch = valid.batch();
+    LaunchResult result;
+    try {
+      result = runner.launch(claimed, valid.launch());
+    } catch (TaskLaunchException e) {
+      // Nothing started: free the key (or restore the failed record) so a redelivery can run it.
+      DispatchFailedException failure =
+          new DispatchFailedException(
+              "batch '"
+                  + batch.id()
+                  + "' (task definition "
+                  + batch.taskDefinition()
+                  + ", attempt "
+                  + claimed.attempt()
+                  + "): ECS did not start the task: "
+                  + e.getMessage(),
+              e.retryable() ? FailureReason.ECS_TRANSIENT : FailureReason.ECS_PERMANENT,
+              e);
+      runner.undo(claimed, before, failure);
+      throw failure;
+    }
+    runner.recordDispatched(claimed, result);
+    return new Dispatched(
+        batch.id(),
+        valid.request().traceId(),
+        claimed.id(),
+        result.taskArns(),
+        result.dryRun(),
+        claimed.attempt());
   }
 
   private static Rejected reject(BatchRequest request, String field, String reason) {

@@ -79,6 +79,32 @@ public record Attempt(
         orElse(change.times().stoppedAt(), stoppedAt));
   }
 
+  /**
+   * This attempt, whose task could not be started, with why in {@code stoppedReason} (ECS refused
+   * RunTask, or the request no longer resolves against the catalog).
+   */
+  public Attempt notStarted(String reason) {
+    return new Attempt(
+        number,
+        taskArn,
+        lastStatus,
+        version,
+        exitCode,
+        stopCode,
+        reason,
+        containerReason,
+        startedAt,
+        stoppedAt);
+  }
+
+  /** How long the task ran, from started to stopped; null unless both are known. */
+  public Long runTimeMillis() {
+    if (startedAt == null || stoppedAt == null) {
+      return null;
+    }
+    return Math.max(0, stoppedAt.toEpochMilli() - startedAt.toEpochMilli());
+  }
+
   /** Whether the task has been seen stopped. */
   public boolean isStopped() {
     return TaskStateChange.STOPPED.equals(lastStatus);

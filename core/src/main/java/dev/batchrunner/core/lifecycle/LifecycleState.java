@@ -49,9 +49,20 @@ public record LifecycleState(RequestStatus status, int attempt, List<Attempt> at
     return null;
   }
 
-  /** This state with RunTask's task recorded for the current attempt: {@code DISPATCHED}. */
+  /**
+   * This state with RunTask's task recorded for the current attempt: {@code DISPATCHED}. A dry run
+   * has no task: {@code taskArn} is null then.
+   */
   public LifecycleState dispatched(String taskArn) {
-    return with(RequestStatus.DISPATCHED, current().withTask(Objects.requireNonNull(taskArn)));
+    return with(RequestStatus.DISPATCHED, current().withTask(taskArn));
+  }
+
+  /**
+   * This state with the current attempt's task not started, for good: {@code FAILED}, with {@code
+   * reason} kept as the attempt's {@code stoppedReason}.
+   */
+  public LifecycleState notStarted(String reason) {
+    return with(RequestStatus.FAILED, current().notStarted(Objects.requireNonNull(reason)));
   }
 
   /**

@@ -45,4 +45,11 @@ public record TaskLaunch(
     }
     return new TaskLaunch(batchTypeId, taskDefinition, placement, masked, clientToken, tags);
   }
+
+  /**
+   * The same launch with another clientToken: attempt n's, {@link IdempotencyKey#clientToken(int)}.
+   */
+  public TaskLaunch withClientToken(String token) {
+    return new TaskLaunch(batchTypeId, taskDefinition, placement, container, token, tags);
+  }
 }

@@ -1,26 +1,28 @@
 package dev.batchrunner.core.testing;
 
-import static dev.batchrunner.core.dispatch.IdempotencyRecord.Status.DISPATCHED;
-import static dev.batchrunner.core.dispatch.IdempotencyRecord.Status.IN_PROGRESS;
+import static dev.batchrunner.core.lifecycle.RequestStatus.DISPATCHED;
+import static dev.batchrunner.core.lifecycle.RequestStatus.IN_PROGRESS;
 import static java.time.temporal.ChronoUnit.MILLIS;
 import static java.time.temporal.ChronoUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.batchrunner.core.dispatch.Claim;
-import dev.batchrunner.core.dispatch.DispatchFailedException;
-import dev.batchrunner.core.dispatch.FailureReason;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
+import dev.batchrunner.core.lifecycle.Attempt;
+import dev.batchrunner.core.lifecycle.RequestStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,11 +55,9 @@ public abstract class IdempotencyStoreContract {
   protected static final String KEY = "daily-report#" + "0f".repeat(32);
   private static final String OTHER_KEY = "daily-report#" + "a1".repeat(32);
 
-  /** Two ARNs, so that a store which loses their order (a set) shows. */
-  private static final List<String> TASK_ARNS =
-      List.of(
-          "arn:aws:ecs:eu-west-1:123456789012:task/batch/0aaa",
-          "arn:aws:ecs:eu-west-1:123456789012:task/batch/0bbb");
+  private static final String TASK_ARN = "arn:aws:ecs:eu-west-1:123456789012:task/batch/0aaa";
+  private static final String TASK_ARN_2 = "arn:aws:ecs:eu-west-1:123456789012:task/batch/0bbb";
+  private static final List<String> TASK_ARNS = List.of(TASK_ARN);
 
   protected final MutableClock clock = new MutableClock(START);
   private IdempotencyStore store;
@@ -82,6 +82,7 @@ public abstract class IdempotencyStoreContract {
         .expiresAt(now.plus(WINDOW))
         .inProgressUntil(now.plus(HOLD))
         .claimId(claimId)
+        .revision("rev-" + claimId)
         .build();
   }
 
@@ -114,7 +115,7 @@ public abstract class IdempotencyStoreContract {
   void claim_whenALiveRecordIsDispatched_returnsTheFirstDispatchAndWritesNothing() {
     IdempotencyRecord first = claimOf("first");
     claim(first);
-    store.markDispatched(KEY, TASK_ARNS, clock.instant());
+    markDispatched(TASK_ARN);
     // Past the claim's hold: only the window keeps a DISPATCHED record live.
     clock.advance(HOLD.plusMinutes(5));
 
@@ -137,29 +138,19 @@ public abstract class IdempotencyStoreContract {
   }
 
   @Test
-  void claim_whenAnInProgressClaimIsPastItsHold_takesItOverWithTheNewRecord() {
-    claim(claimOf("first"));
-    // The holder died (timeout, crash) without releasing or marking the record.
+  void claim_whenAnInProgressClaimIsPastItsHold_stillReturnsItForTheDispatcherToTakeOver() {
+    IdempotencyRecord first = claimOf("first");
+    claim(first);
+    // The holder died (timeout, crash): the record keeps its attempts; the dispatcher replaces it.
     clock.advance(HOLD.plusSeconds(1));
-    IdempotencyRecord second = claimOf("second");
 
-    assertEquals(new Claim.Acquired(), claim(second));
-    assertEquals(new Claim.Existing(second), claim(claimOf("third")));
-  }
-
-  @Test
-  void claim_aMillisecondPastInProgressUntil_takesTheClaimOver() {
-    claim(claimOf("first"));
-    // inProgressUntil is kept in epoch millis: the hold ends with its millisecond.
-    clock.advance(HOLD.plusMillis(1));
-
-    assertEquals(new Claim.Acquired(), claim(claimOf("second")));
+    assertEquals(new Claim.Existing(first), claim(claimOf("second")));
   }
 
   @Test
   void claim_whenTheRecordIsPastExpiresAt_takesItOverWithTheNewRecord() {
     claim(claimOf("first"));
-    store.markDispatched(KEY, TASK_ARNS, clock.instant());
+    markDispatched(TASK_ARN);
     // TTL deletion is lazy (DynamoDB: up to days later): the expired record is still there.
     clock.advance(WINDOW.plusSeconds(1));
     IdempotencyRecord second = claimOf("second");
@@ -173,7 +164,7 @@ public abstract class IdempotencyStoreContract {
   void claim_untilTheSecondOfExpiresAtHasPassed_stillBlocks() {
     IdempotencyRecord first = claimOf("first");
     claim(first);
-    store.markDispatched(KEY, TASK_ARNS, clock.instant());
+    markDispatched(TASK_ARN);
     // expiresAt is DynamoDB's TTL attribute, in whole seconds: live through its whole second.
     clock.advance(WINDOW.plusMillis(999));
 
@@ -263,10 +254,11 @@ public abstract class IdempotencyStoreContract {
 
   @Test
   void release_byTheFirstHolderAfterATakeover_leavesTheNewClaim() {
-    claim(claimOf("first"));
+    IdempotencyRecord first = claimOf("first");
+    claim(first);
     clock.advance(HOLD.plusSeconds(1));
-    IdempotencyRecord second = claimOf("second");
-    assertEquals(new Claim.Acquired(), claim(second));
+    IdempotencyRecord second = first.toBuilder().claimId("second").revision("rev-second").build();
+    assertTrue(store.replace(second, first.revision()));
 
     // The first holder's launch failed late: it must not free the key the second is launching.
     store.release(KEY, "first");
@@ -278,7 +270,7 @@ public abstract class IdempotencyStoreContract {
   void release_ofADispatchedRecord_doesNothing() {
     IdempotencyRecord first = claimOf("first");
     claim(first);
-    store.markDispatched(KEY, TASK_ARNS, clock.instant());
+    markDispatched(TASK_ARN);
 
     store.release(KEY, "first");
 
@@ -292,33 +284,138 @@ public abstract class IdempotencyStoreContract {
     assertEquals(new Claim.Acquired(), claim(claimOf("first")));
   }
 
-  // --- markDispatched ------------------------------------------------------------------------
+  // --- find ----------------------------------------------------------------------------------
 
   @Test
-  void markDispatched_ofAClaim_setsDispatchedWithTheTaskArnsAndClearsTheClaim() {
-    IdempotencyRecord first = claimOf("first");
-    claim(first);
-    clock.advance(Duration.ofSeconds(3));
-
-    store.markDispatched(KEY, TASK_ARNS, clock.instant());
-
-    assertDispatched(first, TASK_ARNS, claim(claimOf("second")));
+  void find_whenNoRecordExists_isEmpty() {
+    assertEquals(Optional.empty(), store.find(KEY));
   }
 
   @Test
-  void markDispatched_whenTheRecordIsMissing_failsAndWritesNothing() {
-    DispatchFailedException e =
-        assertThrows(
-            DispatchFailedException.class,
-            () -> store.markDispatched(KEY, TASK_ARNS, clock.instant()));
+  void find_returnsTheStoredRecordEvenPastItsWindow() {
+    IdempotencyRecord first = claimOf("first");
+    claim(first);
+    clock.advance(WINDOW.plusHours(1));
 
-    assertEquals(FailureReason.RECORD_UPDATE, e.reason());
-    assertTrue(e.retryable());
-    // No DISPATCHED record without expiresAt appeared: nothing would ever expire it.
-    assertEquals(new Claim.Acquired(), claim(claimOf("first")));
+    assertEquals(Optional.of(first), store.find(KEY));
+  }
+
+  // --- replace -------------------------------------------------------------------------------
+
+  @Test
+  void replace_withTheRevisionRead_writesTheWholeRecord() {
+    IdempotencyRecord first = claimOf("first");
+    claim(first);
+    IdempotencyRecord full = lifecycleRecord(first);
+
+    assertTrue(store.replace(full, first.revision()));
+
+    assertEquals(Optional.of(full), store.find(KEY));
+  }
+
+  @Test
+  void replace_withAStaleRevision_writesNothing() {
+    IdempotencyRecord first = claimOf("first");
+    claim(first);
+    IdempotencyRecord winner = first.toBuilder().revision("rev-winner").claimId("winner").build();
+    assertTrue(store.replace(winner, first.revision()));
+
+    boolean written =
+        store.replace(first.toBuilder().revision("rev-loser").build(), first.revision());
+
+    assertFalse(written);
+    assertEquals(Optional.of(winner), store.find(KEY));
+  }
+
+  @Test
+  void replace_whenTheRecordIsGone_writesNothing() {
+    assertFalse(store.replace(claimOf("first"), "rev-nobody"));
+
+    assertEquals(Optional.empty(), store.find(KEY));
+  }
+
+  @Test
+  void replace_whenManyWritersReadTheSameRevision_writesExactlyOne() throws Exception {
+    IdempotencyRecord first = claimOf("first");
+    claim(first);
+    int writers = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Boolean>> futures = new ArrayList<>();
+      for (int i = 0; i < writers; i++) {
+        IdempotencyRecord mine = first.toBuilder().revision("rev-" + i).claimId("w-" + i).build();
+        futures.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return store.replace(mine, first.revision());
+                }));
+      }
+      go.countDown();
+      List<Integer> winners = new ArrayList<>();
+      for (int i = 0; i < writers; i++) {
+        if (futures.get(i).get(30, TimeUnit.SECONDS)) {
+          winners.add(i);
+        }
+      }
+      assertEquals(1, winners.size(), "winners " + winners);
+      assertEquals(
+          "w-" + winners.get(0), store.find(KEY).orElseThrow().claimId(), "the winner's write");
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   // --- helpers -------------------------------------------------------------------------------
+
+  /**
+   * {@code claimed} after two attempts, with every lifecycle component set, at the stored
+   * precision: what a store must keep whole.
+   */
+  protected static IdempotencyRecord lifecycleRecord(IdempotencyRecord claimed) {
+    Instant t = claimed.createdAt();
+    Attempt first =
+        new Attempt(
+            1,
+            TASK_ARN,
+            "STOPPED",
+            6,
+            1,
+            "EssentialContainerExited",
+            "Essential container in task exited",
+            null,
+            t.plusSeconds(30),
+            t.plusSeconds(90));
+    Attempt second =
+        new Attempt(
+            2, TASK_ARN_2, "RUNNING", 3, null, null, null, "pulled", t.plusSeconds(100), null);
+    return claimed.toBuilder()
+        .status(RequestStatus.RUNNING)
+        .explicitKey("daily-report/2026-11-23")
+        .parameters(Map.of("reportDate", "2026-11-23", "tenant", "all"))
+        .attempts(2, List.of(first, second))
+        .inProgressUntil(null)
+        .claimId(null)
+        .revision("rev-lifecycle")
+        .completionDue(t.plusMillis(1234))
+        .build();
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  /** What the dispatcher writes once RunTask returned: DISPATCHED with the task, claim cleared. */
+  private void markDispatched(String taskArn) {
+    IdempotencyRecord read = store.find(KEY).orElseThrow();
+    assertTrue(
+        store.replace(
+            read.with(read.lifecycle().dispatched(taskArn)).toBuilder()
+                .inProgressUntil(null)
+                .claimId(null)
+                .revision("rev-dispatched-" + read.revision())
+                .build(),
+            read.revision()));
+  }
 
   private IdempotencyRecord claimOf(String claimId) {
     return claimRecord(KEY, claimId, clock.instant());

@@ -1,22 +1,22 @@
 package dev.batchrunner.core.testing;
 
 import dev.batchrunner.core.dispatch.Claim;
-import dev.batchrunner.core.dispatch.DispatchFailedException;
-import dev.batchrunner.core.dispatch.FailureReason;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
+import dev.batchrunner.core.lifecycle.RequestStatus;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 
 /**
  * An {@link IdempotencyStore} in memory with DynamoDbIdempotencyStore's conditions: a claim wins
- * when no record exists, the record's TTL (epoch seconds) has passed, or it is an IN_PROGRESS claim
- * past its {@code inProgressUntil} (epoch millis); a release deletes only the caller's own
- * IN_PROGRESS claim. {@link IdempotencyStoreContract} holds both stores to the same behaviour
+ * when no record exists or the record's TTL (epoch seconds) has passed; a replace wins when the
+ * stored revision is the expected one; a release deletes only the caller's own IN_PROGRESS claim.
+ * {@link IdempotencyStoreContract} holds both stores to the same behaviour
  * (InMemoryIdempotencyStoreTest, DynamoDbIdempotencyStoreIT).
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
@@ -33,28 +33,25 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
   }
 
   @Override
-  public synchronized void markDispatched(String id, List<String> taskArns, Instant now) {
-    IdempotencyRecord r = records.get(id);
-    if (r == null) {
-      // DynamoDB's "attribute_exists(#id)" fails: the adapter reports it as a failed update.
-      throw new DispatchFailedException(
-          "idempotency record " + id + " is gone", FailureReason.RECORD_UPDATE, null);
+  public synchronized Optional<IdempotencyRecord> find(String id) {
+    return Optional.ofNullable(records.get(id));
+  }
+
+  @Override
+  public synchronized boolean replace(IdempotencyRecord next, String expectedRevision) {
+    IdempotencyRecord stored = records.get(next.id());
+    if (stored == null || !Objects.equals(stored.revision(), expectedRevision)) {
+      return false;
     }
-    records.put(
-        id,
-        r.toBuilder()
-            .status(IdempotencyRecord.Status.DISPATCHED)
-            .taskArns(taskArns)
-            .inProgressUntil(null)
-            .claimId(null)
-            .build());
+    records.put(next.id(), asStored(next));
+    return true;
   }
 
   @Override
   public synchronized void release(String id, String claimId) {
     IdempotencyRecord r = records.get(id);
     if (r != null
-        && r.status() == IdempotencyRecord.Status.IN_PROGRESS
+        && r.status() == RequestStatus.IN_PROGRESS
         && claimId != null
         && claimId.equals(r.claimId())) {
       records.remove(id);
@@ -66,6 +63,11 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     return Optional.ofNullable(records.get(id));
   }
 
+  /** Every stored record, live or not, by id. */
+  public synchronized List<IdempotencyRecord> all() {
+    return List.copyOf(records.values());
+  }
+
   /** How many records are stored, live or not. */
   public synchronized int size() {
     return records.size();
@@ -73,23 +75,23 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
   /**
    * The record at the precision of the DynamoDB item: expiresAt in epoch seconds (the TTL
-   * attribute), inProgressUntil in epoch millis; createdAt is ISO-8601 text there, kept whole.
+   * attribute), inProgressUntil and completionDue in epoch millis; createdAt is ISO-8601 text
+   * there, kept whole.
    */
   private static IdempotencyRecord asStored(IdempotencyRecord r) {
     return r.toBuilder()
         .expiresAt(r.expiresAt() == null ? null : r.expiresAt().truncatedTo(ChronoUnit.SECONDS))
-        .inProgressUntil(
-            r.inProgressUntil() == null ? null : r.inProgressUntil().truncatedTo(ChronoUnit.MILLIS))
+        .inProgressUntil(millis(r.inProgressUntil()))
+        .completionDue(millis(r.completionDue()))
         .build();
+  }
+
+  private static Instant millis(Instant t) {
+    return t == null ? null : t.truncatedTo(ChronoUnit.MILLIS);
   }
 
   /** The same liveness rule as DynamoDbIdempotencyStore.CLAIM_CONDITION, negated. */
   private static boolean isLive(IdempotencyRecord r, Instant now) {
-    if (r.expiresAt() != null && r.expiresAt().getEpochSecond() < now.getEpochSecond()) {
-      return false;
-    }
-    return !(r.status() == IdempotencyRecord.Status.IN_PROGRESS
-        && r.inProgressUntil() != null
-        && r.inProgressUntil().toEpochMilli() < now.toEpochMilli());
+    return r.expiresAt() == null || r.expiresAt().getEpochSecond() >= now.getEpochSecond();
   }
 }

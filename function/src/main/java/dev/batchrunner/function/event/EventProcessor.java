@@ -29,13 +29,6 @@ public final class EventProcessor {
   private final TaskEventHandler taskEvents;
 
   /**
-   * A processor whose task state changes go to the placeholder {@link IgnoringTaskEventHandler}.
-   */
-  public EventProcessor(EventParser parser, BatchDispatcher dispatcher, RequestObserver observer) {
-    this(parser, dispatcher, observer, new IgnoringTaskEventHandler());
-  }
-
-  /**
    * @param observer told of every request (task state changes are not requests: it is not told)
    * @param taskEvents where task state changes go
    */
@@ -70,7 +63,9 @@ public final class EventProcessor {
           if (message.request() instanceof ParsedRequest.TaskEvent task) {
             // Answered: not a failure, whatever it came to. A throw reports it for redelivery.
             taskEvents.handle(
-                task.change(), new RequestSummary.Delivery(task.eventId(), message.messageId()));
+                task.change(),
+                new RequestSummary.Delivery(task.eventId(), message.messageId()),
+                left);
             continue;
           }
           DispatchOutcome outcome = handle(message.request(), message.messageId(), left);
@@ -88,7 +83,7 @@ public final class EventProcessor {
     if (parsed instanceof ParsedRequest.TaskEvent task) {
       return write(
           taskEvents
-              .handle(task.change(), new RequestSummary.Delivery(task.eventId(), null))
+              .handle(task.change(), new RequestSummary.Delivery(task.eventId(), null), remaining)
               .answer());
     }
     DispatchOutcome outcome = handle(parsed, null, remaining);

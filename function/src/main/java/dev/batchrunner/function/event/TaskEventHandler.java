@@ -1,12 +1,9 @@
 package dev.batchrunner.function.event;
 
 import dev.batchrunner.core.lifecycle.TaskStateChange;
+import java.time.Duration;
 
-/**
- * Port: what becomes of one ECS task state change once it is parsed. Today's implementation is
- * {@link IgnoringTaskEventHandler}, the placeholder until issue 9's task lifecycle (record status,
- * attempts, retries, completion events) plugs in here.
- */
+/** Port: what becomes of one ECS task state change once it is parsed. */
 public interface TaskEventHandler {
 
   /**
@@ -16,7 +13,9 @@ public interface TaskEventHandler {
    *
    * @param change the event's detail
    * @param delivery the event id and, from SQS, the message id
+   * @param remaining how long the invocation may still run, or {@link Duration#ZERO} if unknown
    * @return what a direct invoke answers
    */
-  TaskEventResult handle(TaskStateChange change, RequestSummary.Delivery delivery);
+  TaskEventResult handle(
+      TaskStateChange change, RequestSummary.Delivery delivery, Duration remaining);
 }

@@ -11,16 +11,27 @@ import dev.batchrunner.core.dispatch.BatchDispatcher;
 import dev.batchrunner.core.dispatch.DispatchOutcome;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
+import dev.batchrunner.core.dispatch.TaskEventOutcome;
+import dev.batchrunner.core.dispatch.TaskFollower;
 import dev.batchrunner.core.dispatch.TaskLauncher;
+import dev.batchrunner.core.lifecycle.Attempt;
+import dev.batchrunner.core.lifecycle.LifecycleState;
+import dev.batchrunner.core.lifecycle.RequestStatus;
+import dev.batchrunner.core.lifecycle.TaskStateChange;
+import dev.batchrunner.core.lifecycle.TaskTransition;
 import dev.batchrunner.core.request.IdempotencyKey;
 import dev.batchrunner.core.request.TaskLaunch;
 import dev.batchrunner.core.request.TaskLaunchFactory;
 import dev.batchrunner.function.event.EventParser;
 import dev.batchrunner.function.event.EventProcessor;
-import dev.batchrunner.function.event.IgnoringTaskEventHandler;
+import dev.batchrunner.function.event.Invocation;
+import dev.batchrunner.function.event.LifecycleTaskEventHandler;
+import dev.batchrunner.function.event.ParsedRequest;
 import dev.batchrunner.function.event.RequestSummary;
 import dev.batchrunner.function.observability.EmfMetricsObserver;
+import dev.batchrunner.function.observability.EmfTaskMetrics;
 import dev.batchrunner.function.observability.JsonLineEncoder;
+import dev.batchrunner.function.observability.LoggingTaskObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -90,7 +101,10 @@ public final class Primer {
               new EventParser(() -> "priming"),
               new BatchDispatcher(catalog, store, launcher, Clock.systemUTC(), () -> "priming"),
               summary -> {},
-              new IgnoringTaskEventHandler(NOPLogger.NOP_LOGGER));
+              new LifecycleTaskEventHandler(
+                  new TaskFollower(
+                      catalog, store, launcher, null, Clock.systemUTC(), () -> "priming"),
+                  new LoggingTaskObserver(NOPLogger.NOP_LOGGER)));
       primeParsing(quiet);
       primeDispatch(catalog, store, launcher);
       primeOutput();
@@ -140,23 +154,41 @@ public final class Primer {
       IdempotencyKey key = IdempotencyKey.of(id, parameters, null);
       TaskLaunch launch = TaskLaunchFactory.build(batch, parameters, key, "priming");
       TaskLaunchFactory.overridesLength(launch);
-      store.claim(
+      IdempotencyRecord claim =
           IdempotencyRecord.builder()
               .id(key.id())
               .batchTypeId(id)
-              .status(IdempotencyRecord.Status.IN_PROGRESS)
+              .status(RequestStatus.IN_PROGRESS)
               .traceId("priming")
               .requestHash(key.requestHash())
-              .taskArns(List.of())
+              .parameters(parameters)
               .createdAt(now)
               .expiresAt(now.plus(batch.idempotencyWindow()))
               .inProgressUntil(now.plusSeconds(60))
               .claimId("priming")
-              .build(),
-          now);
+              .revision("priming")
+              .build();
+      store.claim(claim, now);
+      store.find(key.id());
       launcher.launch(launch);
-      store.markDispatched(key.id(), List.of("priming"), now);
+      IdempotencyRecord dispatched =
+          claim.with(claim.lifecycle().dispatched("priming")).toBuilder()
+              .revision("priming-2")
+              .build();
+      store.replace(dispatched, claim.revision());
       store.release(key.id(), "priming");
+      // The lifecycle's decision on a STOPPED event of this batch's task, and the next attempt.
+      TaskStateChange stopped =
+          ((ParsedRequest.TaskEvent)
+                  ((Invocation.Direct)
+                          new EventParser(() -> "priming")
+                              .parse(TASK_EVENT.getBytes(StandardCharsets.UTF_8)))
+                      .request())
+              .change();
+      LifecycleState running = LifecycleState.claimed().dispatched(stopped.task().taskArn());
+      TaskTransition.apply(running, stopped, batch);
+      TaskTransition.apply(running.nextAttempt(), stopped, batch);
+      launch.withClientToken(IdempotencyKey.clientToken(key.hash(), 2));
     }
   }
 
@@ -169,6 +201,20 @@ public final class Primer {
       event.addKeyValuePair(new KeyValuePair("parameters", Map.of("p", "v")));
       new JsonLineEncoder().encode(event);
     }
+    new EmfTaskMetrics("Priming", line -> {}, Clock.systemUTC())
+        .handled(
+            null,
+            new TaskEventOutcome(
+                TaskEventOutcome.Kind.SUCCEEDED,
+                "priming",
+                "priming",
+                "priming#0",
+                "priming",
+                RequestStatus.SUCCEEDED,
+                Attempt.pending(1),
+                null,
+                null),
+            new RequestSummary.Delivery("priming", null));
     new EmfMetricsObserver("Priming", line -> {}, Clock.systemUTC())
         .completed(
             RequestSummary.completed(

@@ -140,7 +140,15 @@ public class DispatchCostBenchmark {
     }
 
     @Override
-    public void markDispatched(String id, List<String> taskArns, Instant now) {}
+    public java.util.Optional<IdempotencyRecord> find(String id) {
+      return java.util.Optional.ofNullable(last);
+    }
+
+    @Override
+    public boolean replace(IdempotencyRecord next, String expectedRevision) {
+      last = next;
+      return true;
+    }
 
     @Override
     public void release(String id, String claimId) {}

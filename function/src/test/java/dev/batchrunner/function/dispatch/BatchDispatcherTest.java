@@ -3,6 +3,8 @@ package dev.batchrunner.function.dispatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,6 +35,7 @@ import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.dispatch.LaunchResult;
 import dev.batchrunner.core.dispatch.TaskLaunchException;
 import dev.batchrunner.core.dispatch.TaskLauncher;
+import dev.batchrunner.core.lifecycle.RequestStatus;
 import dev.batchrunner.core.request.BatchRequest;
 import dev.batchrunner.core.request.IdempotencyKey;
 import dev.batchrunner.core.request.Rejection;
@@ -264,13 +267,20 @@ class BatchDispatcherTest {
     InOrder order = inOrder(store, launcher);
     order.verify(store).claim(record.capture(), eq(NOW));
     order.verify(launcher).launch(launch.capture());
-    order.verify(store).markDispatched(key.id(), List.of(TASK_ARN), NOW);
+    ArgumentCaptor<IdempotencyRecord> marked = ArgumentCaptor.forClass(IdempotencyRecord.class);
+    order.verify(store).replace(marked.capture(), eq(record.getValue().revision()));
     verifyNoMoreInteractions(store, launcher);
+    IdempotencyRecord dispatchedRecord = marked.getValue();
+    assertEquals(RequestStatus.DISPATCHED, dispatchedRecord.status());
+    assertEquals(List.of(TASK_ARN), dispatchedRecord.taskArns());
+    assertNull(dispatchedRecord.claimId(), "no release can delete a dispatched record");
+    assertNull(dispatchedRecord.inProgressUntil());
+    assertNotNull(dispatchedRecord.revision());
 
     IdempotencyRecord claimed = record.getValue();
     assertEquals(key.id(), claimed.id());
     assertEquals("daily-report", claimed.batchTypeId());
-    assertEquals(IdempotencyRecord.Status.IN_PROGRESS, claimed.status());
+    assertEquals(RequestStatus.IN_PROGRESS, claimed.status());
     assertEquals("trace-1", claimed.traceId());
     assertEquals(key.requestHash(), claimed.requestHash());
     assertEquals(List.of(), claimed.taskArns());
@@ -300,6 +310,7 @@ class BatchDispatcherTest {
   void dispatch_whenLauncherIsDryRun_returnsDispatchedDryRun() {
     when(store.claim(any(), any())).thenReturn(new Claim.Acquired());
     when(launcher.launch(any())).thenReturn(new LaunchResult(List.of(), true));
+    when(store.replace(any(), any())).thenReturn(true);
 
     Dispatched dispatched =
         assertInstanceOf(
@@ -316,9 +327,7 @@ class BatchDispatcherTest {
     BatchRequest request = request("daily-report", Map.of("reportDate", "2026-11-22"));
     String id = keyId(request);
     when(store.claim(any(), any()))
-        .thenReturn(
-            new Claim.Existing(
-                record(id, IdempotencyRecord.Status.DISPATCHED, "first-trace", null)));
+        .thenReturn(new Claim.Existing(record(id, RequestStatus.DISPATCHED, "first-trace", null)));
 
     Duplicate duplicate =
         assertInstanceOf(Duplicate.class, dispatcher.dispatch(request, Duration.ZERO));
@@ -328,7 +337,7 @@ class BatchDispatcherTest {
     assertEquals("trace-1", duplicate.traceId());
     assertEquals(id, duplicate.idempotencyKey());
     verifyNoInteractions(launcher);
-    verify(store, never()).markDispatched(anyString(), any(), any());
+    verify(store, never()).replace(any(), any());
     verify(store, never()).release(anyString(), anyString());
   }
 
@@ -338,7 +347,7 @@ class BatchDispatcherTest {
     when(store.claim(any(), any()))
         .thenReturn(
             new Claim.Existing(
-                record(keyId(request), IdempotencyRecord.Status.IN_PROGRESS, "first-trace", null)));
+                record(keyId(request), RequestStatus.IN_PROGRESS, "first-trace", null)));
 
     DispatchFailedException e =
         assertThrows(
@@ -361,7 +370,7 @@ class BatchDispatcherTest {
             new Claim.Existing(
                 record(
                     keyId(request),
-                    IdempotencyRecord.Status.DISPATCHED,
+                    RequestStatus.DISPATCHED,
                     "first-trace",
                     IdempotencyKey.of(
                             "invoice-export",
@@ -375,7 +384,7 @@ class BatchDispatcherTest {
     assertTrue(
         rejection.reason().contains("already used for a different request"), rejection.reason());
     verifyNoInteractions(launcher);
-    verify(store, never()).markDispatched(anyString(), any(), any());
+    verify(store, never()).replace(any(), any());
   }
 
   @Test
@@ -389,11 +398,7 @@ class BatchDispatcherTest {
     when(store.claim(any(), any()))
         .thenReturn(
             new Claim.Existing(
-                record(
-                    key.id(),
-                    IdempotencyRecord.Status.DISPATCHED,
-                    "first-trace",
-                    key.requestHash())));
+                record(key.id(), RequestStatus.DISPATCHED, "first-trace", key.requestHash())));
 
     Duplicate duplicate =
         assertInstanceOf(Duplicate.class, dispatcher.dispatch(request, Duration.ZERO));
@@ -425,7 +430,7 @@ class BatchDispatcherTest {
     order.verify(store).claim(any(), eq(NOW));
     order.verify(launcher).launch(any());
     order.verify(store).release(eq(keyId(request)), anyString());
-    verify(store, never()).markDispatched(anyString(), any(), any());
+    verify(store, never()).replace(any(), any());
   }
 
   @Test
@@ -517,6 +522,7 @@ class BatchDispatcherTest {
   private void acquireAndLaunch() {
     when(store.claim(any(), any())).thenReturn(new Claim.Acquired());
     when(launcher.launch(any())).thenReturn(new LaunchResult(List.of(TASK_ARN), false));
+    when(store.replace(any(), any())).thenReturn(true);
   }
 
   private int overridesLength(BatchRequest request) {
@@ -527,14 +533,14 @@ class BatchDispatcherTest {
   }
 
   private static IdempotencyRecord record(
-      String id, IdempotencyRecord.Status status, String traceId, String requestHash) {
+      String id, RequestStatus status, String traceId, String requestHash) {
     return IdempotencyRecord.builder()
         .id(id)
         .batchTypeId(id.substring(0, id.indexOf('#')))
         .status(status)
         .traceId(traceId)
         .requestHash(requestHash == null ? id.substring(id.indexOf('#') + 1) : requestHash)
-        .taskArns(status == IdempotencyRecord.Status.DISPATCHED ? List.of(TASK_ARN) : List.of())
+        .taskArn(status == RequestStatus.DISPATCHED ? TASK_ARN : null)
         .createdAt(NOW.minusSeconds(60))
         .expiresAt(NOW.plus(Duration.ofHours(23)))
         .inProgressUntil(NOW.plusSeconds(60))

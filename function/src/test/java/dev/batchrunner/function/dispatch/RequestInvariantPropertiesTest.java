@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
-import dev.batchrunner.core.dispatch.IdempotencyRecord;
+import dev.batchrunner.core.lifecycle.RequestStatus;
 import dev.batchrunner.core.request.RequestRejectedException;
 import dev.batchrunner.core.request.TaskLaunch;
 import dev.batchrunner.core.testing.Fixtures;
@@ -183,7 +183,7 @@ class RequestInvariantPropertiesTest {
             tree.path("idempotencyKey").asText(),
             "the answer's idempotencyKey is the record id of the launch");
         assertEquals(
-            IdempotencyRecord.Status.DISPATCHED,
+            RequestStatus.DISPATCHED,
             pipeline.store().get(tree.path("idempotencyKey").asText()).orElseThrow().status());
       }
       case "DUPLICATE" -> assertEquals(0, launched, "a duplicate launched a task");

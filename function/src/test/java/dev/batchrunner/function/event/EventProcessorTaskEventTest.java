@@ -2,9 +2,12 @@ package dev.batchrunner.function.event;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.batchrunner.core.dispatch.BatchDispatcher;
+import dev.batchrunner.core.dispatch.TaskEventOutcome;
+import dev.batchrunner.core.dispatch.TaskFollower;
 import dev.batchrunner.core.json.Json;
 import dev.batchrunner.core.json.JsonValue;
 import dev.batchrunner.core.lifecycle.TaskStateChange;
@@ -13,6 +16,7 @@ import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.core.testing.InMemoryIdempotencyStore;
 import dev.batchrunner.core.testing.MutableClock;
 import dev.batchrunner.core.testing.RecordingTaskLauncher;
+import dev.batchrunner.function.observability.LoggingTaskObserver;
 import dev.batchrunner.function.testing.CapturingObserver;
 import dev.batchrunner.function.testing.Processors;
 import java.io.IOException;
@@ -34,8 +38,9 @@ class EventProcessorTaskEventTest {
   private final List<TaskStateChange> handled = new ArrayList<>();
 
   @Test
-  void process_whenDirectTaskEvent_answersIgnoredWithoutARequestSummaryOrLaunch() throws Exception {
-    EventProcessor processor = processor(new IgnoringTaskEventHandler(NOPLogger.NOP_LOGGER));
+  void process_whenDirectTaskEventHasNoRecord_answersIgnoredWithoutARequestSummaryOrLaunch()
+      throws Exception {
+    EventProcessor processor = processor(lifecycle());
 
     JsonValue answer = answer(processor.process(fixture("stopped-exit-1.json"), Duration.ZERO));
 
@@ -43,8 +48,9 @@ class EventProcessorTaskEventTest {
     assertEquals(
         "arn:aws:ecs:eu-west-1:123456789012:task/batch/0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a",
         answer.get("taskArn").textValue());
-    assertEquals(IgnoringTaskEventHandler.NOT_TRACKED, answer.get("reason").textValue());
-    assertEquals(3, answer.size());
+    assertTrue(answer.get("reason").textValue().startsWith("no record daily-report#"));
+    assertTrue(answer.get("idempotencyKey").textValue().startsWith("daily-report#"));
+    assertEquals(4, answer.size(), answer.toString());
     assertEquals(
         List.of(), observer.summaries(), "a task event is no request: no log line, metric");
     assertEquals(0, launcher.launches().size());
@@ -52,12 +58,12 @@ class EventProcessorTaskEventTest {
 
   @Test
   void process_whenForeignTaskEvent_answersIgnoredAsNotOurs() throws Exception {
-    EventProcessor processor = processor(new IgnoringTaskEventHandler(NOPLogger.NOP_LOGGER));
+    EventProcessor processor = processor(lifecycle());
 
     JsonValue answer = answer(processor.process(fixture("not-ours.json"), Duration.ZERO));
 
     assertEquals("IGNORED", answer.get("outcome").textValue());
-    assertEquals(IgnoringTaskEventHandler.NOT_OURS, answer.get("reason").textValue());
+    assertEquals("not started by batch-runner", answer.get("reason").textValue());
   }
 
   @Test
@@ -90,7 +96,7 @@ class EventProcessorTaskEventTest {
   void process_whenTheHandlerThrows_theSqsRecordIsReportedAndADirectInvokeFails() {
     EventProcessor processor =
         processor(
-            (change, delivery) -> {
+            (change, delivery, remaining) -> {
               throw new IllegalStateException("store unavailable");
             });
     String sqs = "{\"Records\":[" + record("m-task", fixture("stopped-exit-0.json")) + "]}";
@@ -109,9 +115,10 @@ class EventProcessorTaskEventTest {
     List<RequestSummary.Delivery> deliveries = new ArrayList<>();
     EventProcessor processor =
         processor(
-            (change, delivery) -> {
+            (change, delivery, remaining) -> {
               deliveries.add(delivery);
-              return TaskEventResult.ignored(change.task().taskArn(), null);
+              return new TaskEventResult(
+                  TaskEventOutcome.ignored(change.task().taskArn(), null, "r"));
             });
 
     processor.process(fixture("running.json"), Duration.ZERO);
@@ -142,10 +149,24 @@ class EventProcessorTaskEventTest {
     assertEquals(List.of(), handled);
   }
 
+  /** The production handler on an empty in-memory store, logging nowhere. */
+  private TaskEventHandler lifecycle() {
+    return new LifecycleTaskEventHandler(
+        new TaskFollower(
+            Processors.catalog(),
+            new InMemoryIdempotencyStore(),
+            launcher,
+            null,
+            new MutableClock(Instant.parse("2026-11-23T02:00:00Z")),
+            () -> "id"),
+        new LoggingTaskObserver(NOPLogger.NOP_LOGGER));
+  }
+
   private TaskEventHandler recording() {
-    return (change, delivery) -> {
+    return (change, delivery, remaining) -> {
       handled.add(change);
-      return TaskEventResult.ignored(change.task().taskArn(), "recorded");
+      return new TaskEventResult(
+          TaskEventOutcome.ignored(change.task().taskArn(), null, "recorded"));
     };
   }
 

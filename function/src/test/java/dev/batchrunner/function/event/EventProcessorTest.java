@@ -66,7 +66,10 @@ class EventProcessorTest {
             launcher,
             new MutableClock(Instant.parse("2026-11-23T02:00:00Z")),
             () -> "claim"),
-        observer);
+        observer,
+        (change, delivery, remaining) -> {
+          throw new AssertionError("no task event in these tests");
+        });
   }
 
   private BatchCatalog counting(BatchCatalog inner) {

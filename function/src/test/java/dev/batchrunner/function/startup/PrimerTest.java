@@ -55,8 +55,9 @@ class PrimerTest {
       System.setOut(original);
     }
 
-    // Per batch type: PutItem (claim), RunTask, UpdateItem (dispatched), DeleteItem (release).
-    assertEquals(4 * catalog.batchTypeIds().size(), calls);
+    // Per batch type: PutItem (claim), GetItem (find), RunTask, PutItem (dispatched), DeleteItem
+    // (release); then the task event's GetItem, direct and in SQS (no record: ignored).
+    assertEquals(5 * catalog.batchTypeIds().size() + 2, calls);
     assertEquals(0, networkCalls.get());
     assertEquals("", out.toString(StandardCharsets.UTF_8), "priming must not log or emit metrics");
 

@@ -445,7 +445,14 @@ class TemplateContractTest {
           }
 
           @Override
-          public void markDispatched(String id, List<String> taskArns, Instant now) {}
+          public java.util.Optional<IdempotencyRecord> find(String id) {
+            return java.util.Optional.empty();
+          }
+
+          @Override
+          public boolean replace(IdempotencyRecord next, String expectedRevision) {
+            return true;
+          }
 
           @Override
           public void release(String id, String claimId) {}

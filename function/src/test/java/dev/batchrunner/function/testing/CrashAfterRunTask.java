@@ -1,31 +1,23 @@
 package dev.batchrunner.function.testing;
 
-import dev.batchrunner.core.dispatch.Claim;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
-import java.time.Instant;
-import java.util.List;
+import dev.batchrunner.core.lifecycle.RequestStatus;
+import dev.batchrunner.core.testing.ForwardingIdempotencyStore;
 
 /** An invocation that dies right after RunTask returned, before its record says DISPATCHED. */
 public final class CrashAfterRunTask {
   private CrashAfterRunTask() {}
 
-  /** The store of such an invocation: claims and releases as {@code real}, then "dies". */
+  /** The store of such an invocation: claims, reads and releases as {@code real}, then "dies". */
   public static IdempotencyStore crashOnUpdate(IdempotencyStore real) {
-    return new IdempotencyStore() {
+    return new ForwardingIdempotencyStore(real) {
       @Override
-      public Claim claim(IdempotencyRecord record, Instant now) {
-        return real.claim(record, now);
-      }
-
-      @Override
-      public void markDispatched(String id, List<String> taskArns, Instant now) {
-        throw new Crash();
-      }
-
-      @Override
-      public void release(String id, String claimId) {
-        real.release(id, claimId);
+      public boolean replace(IdempotencyRecord next, String expectedRevision) {
+        if (next.status() == RequestStatus.DISPATCHED) {
+          throw new Crash();
+        }
+        return super.replace(next, expectedRevision);
       }
     };
   }

@@ -1,0 +1,98 @@
+package dev.batchrunner.function.observability;
+
+import dev.batchrunner.core.dispatch.TaskEventOutcome;
+import dev.batchrunner.core.json.Json;
+import dev.batchrunner.core.lifecycle.TaskStateChange;
+import dev.batchrunner.function.event.RequestSummary;
+import dev.batchrunner.function.event.TaskObserver;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.function.Consumer;
+
+/**
+ * The task lifecycle's CloudWatch embedded-format metrics, one JSON line per attempt that ended:
+ * {@code TaskSucceeded}, {@code TaskFailed} (no retry left) or {@code TaskRetried} (count 1), and
+ * {@code TaskRunTime} (milliseconds, started to stopped, when the task ran), by {@code BatchTypeId}
+ * and in total. Events that change nothing write no metric, so a redelivered STOPPED event is not
+ * counted twice.
+ */
+public final class EmfTaskMetrics implements TaskObserver {
+  private final String namespace;
+  private final Consumer<String> sink;
+  private final Clock clock;
+
+  public EmfTaskMetrics(String namespace, Consumer<String> sink, Clock clock) {
+    this.namespace = namespace;
+    this.sink = sink;
+    this.clock = clock;
+  }
+
+  @Override
+  public void handled(
+      TaskStateChange change, TaskEventOutcome outcome, RequestSummary.Delivery delivery) {
+    String metric = metricName(outcome.kind());
+    if (metric == null) {
+      return;
+    }
+    Long runTime = outcome.attempt() == null ? null : outcome.attempt().runTimeMillis();
+    byte[] line =
+        Json.write(
+            json -> {
+              json.writeStartObject();
+              json.writeObjectFieldStart("_aws");
+              json.writeNumberField("Timestamp", clock.millis());
+              json.writeArrayFieldStart("CloudWatchMetrics");
+              json.writeStartObject();
+              json.writeStringField("Namespace", namespace);
+              json.writeArrayFieldStart("Dimensions");
+              json.writeStartArray();
+              json.writeString("BatchTypeId");
+              json.writeEndArray();
+              json.writeStartArray(); // the totals, for the stack's alarms
+              json.writeEndArray();
+              json.writeEndArray();
+              json.writeArrayFieldStart("Metrics");
+              json.writeStartObject();
+              json.writeStringField("Name", metric);
+              json.writeStringField("Unit", "Count");
+              json.writeEndObject();
+              if (runTime != null) {
+                json.writeStartObject();
+                json.writeStringField("Name", "TaskRunTime");
+                json.writeStringField("Unit", "Milliseconds");
+                json.writeEndObject();
+              }
+              json.writeEndArray();
+              json.writeEndObject();
+              json.writeEndArray();
+              json.writeEndObject();
+              json.writeStringField("BatchTypeId", outcome.batchTypeId());
+              json.writeNumberField(metric, 1);
+              if (runTime != null) {
+                json.writeNumberField("TaskRunTime", runTime);
+              }
+              if (outcome.traceId() != null) {
+                json.writeStringField("traceId", outcome.traceId());
+              }
+              json.writeStringField("taskArn", outcome.taskArn());
+              json.writeEndObject();
+            });
+    sink.accept(new String(line, StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public void failed(
+      TaskStateChange change, RuntimeException failure, RequestSummary.Delivery delivery) {
+    // Delivered again: counted when it is applied.
+  }
+
+  /** The metric of an attempt that ended, or null for an event that ended none. */
+  static String metricName(TaskEventOutcome.Kind kind) {
+    return switch (kind) {
+      case SUCCEEDED -> "TaskSucceeded";
+      case FAILED -> "TaskFailed";
+      case RETRIED -> "TaskRetried";
+      case IGNORED, ADOPTED, UPDATED, ANNOUNCED -> null;
+    };
+  }
+}
