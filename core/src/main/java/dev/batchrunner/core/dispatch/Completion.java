@@ -61,10 +61,10 @@ public record Completion(
   }
 
   /**
-   * The event's {@code detail}, every field present (null when unknown) so that subscribers'
-   * input paths and rules see one shape: {@code status}, {@code batchTypeId}, {@code traceId},
-   * {@code idempotencyKey}, {@code attempt}, {@code taskArn}, {@code exitCode}, {@code stopCode},
-   * {@code stoppedReason}, {@code durationMs}, {@code parameters}.
+   * The event's {@code detail}, every field present (null when unknown) so that subscribers' input
+   * paths and rules see one shape: {@code status}, {@code batchTypeId}, {@code traceId}, {@code
+   * idempotencyKey}, {@code attempt}, {@code taskArn}, {@code exitCode}, {@code stopCode}, {@code
+   * stoppedReason}, {@code durationMs}, {@code parameters}.
    */
   public Map<String, Object> detail() {
     Map<String, Object> detail = new LinkedHashMap<>();

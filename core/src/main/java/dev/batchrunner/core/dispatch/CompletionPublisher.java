@@ -1,8 +1,8 @@
 package dev.batchrunner.core.dispatch;
 
 /**
- * Port: where the end of a request is announced ({@code COMPLETION_EVENT_BUS}). The lifecycle
- * calls it after the record's final state is written, and marks the record announced only once it
+ * Port: where the end of a request is announced ({@code COMPLETION_EVENT_BUS}). The lifecycle calls
+ * it after the record's final state is written, and marks the record announced only once it
  * returns: a publisher that throws leaves the announcement pending, and the next delivery of the
  * task's state change publishes it again.
  */
