@@ -28,16 +28,26 @@ public record AwsConnection(
   public static final String ENDPOINT_ENV = "AWS_ENDPOINT_URL";
   public static final String DYNAMODB_ENDPOINT_ENV = "AWS_ENDPOINT_URL_DYNAMODB";
   public static final String ECS_ENDPOINT_ENV = "AWS_ENDPOINT_URL_ECS";
+  public static final String EVENTBRIDGE_ENDPOINT_ENV = "AWS_ENDPOINT_URL_EVENTBRIDGE";
 
   /**
    * Endpoint overrides per service; a null one means the service's AWS endpoint in the region.
    *
    * @param dynamoDb {@code AWS_ENDPOINT_URL_DYNAMODB}, else {@code AWS_ENDPOINT_URL}
    * @param ecs {@code AWS_ENDPOINT_URL_ECS}, else {@code AWS_ENDPOINT_URL}
+   * @param eventBridge {@code AWS_ENDPOINT_URL_EVENTBRIDGE}, else {@code AWS_ENDPOINT_URL}
    */
-  public record Endpoints(URI dynamoDb, URI ecs) {
+  public record Endpoints(URI dynamoDb, URI ecs, URI eventBridge) {
     /** No override: AWS's own endpoints. */
-    public static final Endpoints AWS = new Endpoints(null, null);
+    public static final Endpoints AWS = new Endpoints(null, null, null);
+
+    /**
+     * DynamoDB and ECS overrides, EventBridge's AWS endpoint: for callers that build no EventBridge
+     * client (the function does not publish completion events yet).
+     */
+    public Endpoints(URI dynamoDb, URI ecs) {
+      this(dynamoDb, ecs, null);
+    }
   }
 
   public AwsConnection {
@@ -56,7 +66,10 @@ public record AwsConnection(
     return new AwsConnection(
         region(env),
         credentials(env),
-        new Endpoints(endpoint(env, DYNAMODB_ENDPOINT_ENV), endpoint(env, ECS_ENDPOINT_ENV)));
+        new Endpoints(
+            endpoint(env, DYNAMODB_ENDPOINT_ENV),
+            endpoint(env, ECS_ENDPOINT_ENV),
+            endpoint(env, EVENTBRIDGE_ENDPOINT_ENV)));
   }
 
   /**

@@ -47,6 +47,20 @@ public record ClientSettings(
           Duration.ofSeconds(5));
 
   /**
+   * EventBridge PutEvents: DynamoDB's retries, each call bounded to 5 s. A completion event is put
+   * between the record's final write and its "announced" write, so that path stays inside the
+   * template's 30 s function timeout (ClientSettingsTest). A retried PutEvents whose first answer
+   * was lost can put the event twice; EventBridge delivers at least once anyway.
+   */
+  public static final ClientSettings EVENTBRIDGE =
+      new ClientSettings(
+          4,
+          new Backoff(Duration.ofMillis(25), Duration.ofMillis(500)),
+          new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1)),
+          Duration.ofSeconds(2),
+          Duration.ofSeconds(5));
+
+  /**
    * Exponential backoff with full jitter: before retry n, a random delay up to {@code base × 2^n},
    * never more than {@code max}.
    */

@@ -8,6 +8,7 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 
 /**
  * Builds SDK clients: region, credentials and endpoint from an {@link AwsConnection}, retries and
@@ -37,6 +38,11 @@ public final class SdkClients {
 
   public static EcsClient ecs(AwsConnection aws, SdkHttpClient http, ClientSettings settings) {
     return build(EcsClient.builder(), aws, aws.endpoints().ecs(), http, settings);
+  }
+
+  public static EventBridgeClient eventBridge(
+      AwsConnection aws, SdkHttpClient http, ClientSettings settings) {
+    return build(EventBridgeClient.builder(), aws, aws.endpoints().eventBridge(), http, settings);
   }
 
   private static <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C build(

@@ -34,6 +34,21 @@ class ClientSettingsTest {
   }
 
   @Test
+  void eventBridge_boundsACompletionBetweenItsTwoRecordWritesBelowTheFunctionTimeout() {
+    // The record's final write, PutEvents, then the "announced" write (CompletionPublisher).
+    Duration worst =
+        ClientSettings.EVENTBRIDGE
+            .callTimeout()
+            .plus(ClientSettings.DYNAMODB.callTimeout().multipliedBy(2));
+
+    assertTrue(worst.compareTo(Duration.ofSeconds(30)) < 0, worst.toString());
+    ClientOverrideConfiguration events = ClientSettings.EVENTBRIDGE.overrideConfiguration();
+    assertEquals(Duration.ofSeconds(5), events.apiCallTimeout().orElseThrow());
+    assertEquals(Duration.ofSeconds(2), events.apiCallAttemptTimeout().orElseThrow());
+    assertEquals(4, events.retryStrategy().orElseThrow().maxAttempts());
+  }
+
+  @Test
   void constructor_whenAttemptLongerThanCall_isRefused() {
     ClientSettings.Backoff backoff =
         new ClientSettings.Backoff(Duration.ofMillis(10), Duration.ofMillis(100));
