@@ -26,24 +26,23 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * The crash gap README's "Guarantees" must admit: ECS remembers a clientToken for 24 hours <em>or
+ * The crash gap README's "Guarantees" describes: ECS remembers a clientToken for 24 hours <em>or
  * until one hour after its task stopped, whichever is shorter</em>. A crash between RunTask and the
- * record update leaves the record {@code IN_PROGRESS}; if the task is short and the redelivery
- * comes more than an hour after it stopped, RunTask with the same token starts a
- * <strong>second</strong> task.
+ * record update leaves the record {@code IN_PROGRESS}. The task's own state-change events close the
+ * gap: its RUNNING (or STOPPED) event finds the record {@code IN_PROGRESS} and adopts the task, so
+ * a redelivery however late sees the request dispatched, run and finished, and starts nothing.
  *
- * <p>{@link #process_whenRedeliveredMoreThanAnHourAfterTheCrashedTaskStopped_startsASecondTask}
- * pins today's known gap: its assertion that a second task starts is honest evidence of what the
- * function does now, not a behaviour to keep. Issue 9's lifecycle (the task's own state-change
- * events adopt it while the record is still {@code IN_PROGRESS}) will close the gap; that assertion
- * will then flip to "no second task", and this test will change with it. The other test is the
- * control: within the hour ECS still answers with the first task.
+ * <p>What remains, pinned as honest evidence: with no state-change event at all (the stack's rule
+ * deleted or disabled), a redelivery more than an hour after the task stopped starts a second task,
+ * since ECS has forgotten the token.
  */
 class CrashGapIT extends EmulatorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   // Ahead of the real clock, so DynamoDB Local's TTL job leaves the records alone (see
   // CrashRecoveryIT).
   private static final Instant START = Instant.parse("2036-11-23T02:00:00Z");
+
+  private static final Duration HOLD = Duration.ofSeconds(30);
 
   private final MutableClock clock = new MutableClock(START);
   private String table;
@@ -57,7 +56,36 @@ class CrashGapIT extends EmulatorTest {
   }
 
   @Test
-  void process_whenRedeliveredMoreThanAnHourAfterTheCrashedTaskStopped_startsASecondTask() {
+  void process_whenTheCrashedTasksEventsArrive_theyAdoptIt_andALateRedeliveryStartsNothing() {
+    byte[] event = Fixtures.event("monolith-put-events.json");
+    String firstTask = crashAfterRunTask(event);
+    EventProcessor function = healthy();
+
+    clock.advance(Duration.ofSeconds(30));
+    JsonNode adopted =
+        answer(function.process(bytes(ecs.stateChangeEvent(ecs.run(firstTask).taskArn())), HOLD));
+    assertEquals("ADOPTED", adopted.get("outcome").asText(), adopted.toString());
+    assertEquals("RUNNING", onlyRecord(table).get("status").s());
+    assertEquals(firstTask, onlyRecord(table).get("taskArns").l().get(0).s());
+    clock.advance(Duration.ofMinutes(5));
+    ecs.stop(firstTask, Map.of("app", 0), "EssentialContainerExited", "Essential container exited");
+    assertEquals(
+        "SUCCEEDED",
+        answer(function.process(bytes(ecs.stateChangeEvent(firstTask)), HOLD))
+            .get("outcome")
+            .asText());
+
+    clock.advance(EcsStub.TOKEN_MEMORY_AFTER_STOP.plusMinutes(1));
+    JsonNode answer = answer(function.process(event, HOLD));
+
+    assertEquals("DUPLICATE", answer.get("outcome").asText());
+    assertEquals("SUCCEEDED", answer.get("status").asText());
+    assertEquals(firstTask, answer.at("/taskArns/0").asText());
+    assertEquals(1, ecs.tasksStarted(), "the batch ran once: " + ecs.startedTaskArns());
+  }
+
+  @Test
+  void process_withNoTaskEventsAtAll_aRedeliveryMoreThanAnHourAfterTheTaskStoppedStartsASecond() {
     byte[] event = Fixtures.event("monolith-put-events.json");
     String firstTask = crashAfterRunTask(event);
     finishQuickly(firstTask);
@@ -67,10 +95,10 @@ class CrashGapIT extends EmulatorTest {
     assertEquals("IN_PROGRESS", held.get("status").s(), "nothing recorded the first task");
     assertTrue(Long.parseLong(held.get("inProgressUntil").n()) < clock.millis(), "past its hold");
 
-    JsonNode answer = answer(healthy().process(event, Duration.ofSeconds(30)));
+    JsonNode answer = answer(healthy().process(event, HOLD));
 
-    // KNOWN GAP (issue 9): ECS has forgotten the token, so the same clientToken starts a new task.
-    // When lifecycle adoption lands, this flips: one task, the first one recorded.
+    // THE RESIDUAL GAP: without the rule's events, ECS has forgotten the token and the same
+    // clientToken starts a new task. README "Guarantees" says so.
     assertEquals("DISPATCHED", answer.get("outcome").asText());
     String secondTask = answer.at("/taskArns/0").asText();
     assertNotEquals(firstTask, secondTask);
@@ -78,7 +106,7 @@ class CrashGapIT extends EmulatorTest {
     assertEquals(
         ecs.runTaskRequests().get(0).get("clientToken"),
         ecs.runTaskRequests().get(1).get("clientToken"),
-        "same token both times: only ECS's memory of it changed");
+        "same token both times (the takeover keeps attempt 1): only ECS's memory of it changed");
     assertEquals(secondTask, onlyRecord(table).get("taskArns").l().get(0).s());
   }
 
@@ -90,7 +118,7 @@ class CrashGapIT extends EmulatorTest {
 
     clock.advance(EcsStub.TOKEN_MEMORY_AFTER_STOP.minusMinutes(1));
     assertEquals("IN_PROGRESS", onlyRecord(table).get("status").s());
-    JsonNode answer = answer(healthy().process(event, Duration.ofSeconds(30)));
+    JsonNode answer = answer(healthy().process(event, HOLD));
 
     assertEquals("DISPATCHED", answer.get("outcome").asText());
     assertEquals(firstTask, answer.at("/taskArns/0").asText());
@@ -128,6 +156,10 @@ class CrashGapIT extends EmulatorTest {
         Processors.catalog(),
         store,
         UnaryOperator.identity());
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static JsonNode answer(byte[] bytes) {

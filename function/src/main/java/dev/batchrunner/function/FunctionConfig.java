@@ -57,7 +57,8 @@ public record FunctionConfig(
           LOG_LEVEL_ENV,
           AwsConnection.ENDPOINT_ENV,
           AwsConnection.DYNAMODB_ENDPOINT_ENV,
-          AwsConnection.ECS_ENDPOINT_ENV);
+          AwsConnection.ECS_ENDPOINT_ENV,
+          AwsConnection.EVENTBRIDGE_ENDPOINT_ENV);
 
   /** The ones the function cannot start without. */
   public static final List<String> REQUIRED_ENVIRONMENT_VARIABLES = List.of(TABLE_ENV);

@@ -3,6 +3,7 @@ package dev.batchrunner.function;
 import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
 import dev.batchrunner.aws.ecs.DryRunTaskLauncher;
 import dev.batchrunner.aws.ecs.EcsTaskLauncher;
+import dev.batchrunner.aws.events.EventBridgeCompletionPublisher;
 import dev.batchrunner.aws.sdk.ClientSettings;
 import dev.batchrunner.aws.sdk.SdkClients;
 import dev.batchrunner.core.catalog.BatchCatalog;
@@ -294,15 +295,17 @@ public final class FunctionFactory {
   }
 
   /**
-   * The publisher of {@code COMPLETION_EVENT_BUS}, or null without one. TODO(issue 9): the
-   * EventBridge adapter.
+   * The publisher of {@code COMPLETION_EVENT_BUS}, on the function's HTTP client, or null without
+   * one: no EventBridge client is built (or loaded) then.
    */
   private static CompletionPublisher completionPublisher(
       FunctionConfig config, Supplier<SdkHttpClient> http) {
     if (config.completionEventBus() == null) {
       return null;
     }
-    throw new IllegalStateException("completion events are not wired yet");
+    return new EventBridgeCompletionPublisher(
+        SdkClients.eventBridge(config.aws(), http.get(), ClientSettings.EVENTBRIDGE),
+        config.completionEventBus());
   }
 
   /** One JSON log line per task state change and the Task* metrics (EMF to stdout). */

@@ -122,6 +122,7 @@ public final class EventProcessor {
     if (outcome instanceof Dispatched d) {
       answer.put("idempotencyKey", d.idempotencyKey());
       answer.put("taskArns", d.taskArns());
+      answer.put("attempt", d.attempt());
       if (d.dryRun()) {
         answer.put("dryRun", true);
       }
@@ -129,6 +130,11 @@ public final class EventProcessor {
       answer.put("idempotencyKey", d.idempotencyKey());
       answer.put("taskArns", d.taskArns());
       answer.put("firstTraceId", d.firstTraceId());
+      answer.put("status", d.status().name());
+      answer.put("attempt", d.attempt());
+      if (d.exitCode() != null) {
+        answer.put("exitCode", d.exitCode());
+      }
     } else {
       answer.put("taskArns", List.of());
     }
