@@ -1,5 +1,6 @@
 package dev.batchrunner;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,8 +11,10 @@ import dev.batchrunner.function.testing.StormWorker;
 import dev.batchrunner.testkit.EmulatorTest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConcurrencyIT extends EmulatorTest {
   private static final AtomicInteger TABLES = new AtomicInteger();
+  private static final Duration HOLD = Duration.ofSeconds(30);
   private String table;
 
   @BeforeEach
@@ -126,7 +130,74 @@ class ConcurrencyIT extends EmulatorTest {
         dynamo.endpoint(), table, ecs.endpoint(), Clock.systemUTC(), summary -> {});
   }
 
+  @Test
+  void process_whenAStoppedEventReaches8ThreadsIn2Jvms_startsExactlyOneNextAttempt()
+      throws Exception {
+    ecs.useClock(Clock.systemUTC());
+    EventProcessor function = processor();
+    String dispatched =
+        new String(
+            function.process(Fixtures.event("scheduler-nightly-tick.json"), HOLD),
+            StandardCharsets.UTF_8);
+    String task1 = ecs.startedTaskArns().get(0);
+    assertTrue(dispatched.contains(task1), dispatched);
+    function.process(ecs.stateChangeEvent(ecs.run(task1).taskArn()).getBytes(UTF_8), HOLD);
+    // Exit 137 on nightly-cleanup: its retry policy says RETRY.
+    ecs.stop(task1, Map.of("app", 137), "EssentialContainerExited", "OutOfMemoryError: killed");
+    byte[] stopped = ecs.stateChangeEvent(task1).getBytes(UTF_8);
+    Path eventFile = Files.createTempFile("stopped-", ".json");
+    Files.write(eventFile, stopped);
+
+    long startAt = System.currentTimeMillis() + 4000;
+    Process other = worker(startAt, 4, eventFile);
+    int threads = 4;
+    List<EventProcessor> environments = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      environments.add(processor());
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Future<String>> results = new ArrayList<>();
+    for (EventProcessor environment : environments) {
+      results.add(
+          pool.submit(
+              () -> {
+                Thread.sleep(Math.max(0, startAt - System.currentTimeMillis()));
+                return StormWorker.deliver(environment, stopped);
+              }));
+    }
+    List<String> outcomes = new ArrayList<>();
+    for (Future<String> result : results) {
+      outcomes.add(result.get(60, TimeUnit.SECONDS));
+    }
+    pool.shutdown();
+    outcomes.addAll(lines(other));
+
+    assertEquals(8, outcomes.size(), outcomes.toString());
+    Map<String, Long> counts = count(outcomes);
+    System.out.println("retry storm outcomes: " + counts);
+    assertEquals(1L, counts.get("OUTCOME RETRIED"), outcomes.toString());
+    assertEquals(
+        7L,
+        counts.getOrDefault("OUTCOME IGNORED", 0L) + counts.getOrDefault("FAILED IN_PROGRESS", 0L),
+        outcomes.toString());
+    assertEquals(2, ecs.tasksStarted(), "attempt 1 and exactly one attempt 2");
+    assertEquals(2, ecs.runTaskCount(), "no second RunTask for attempt 2 either");
+
+    // The deliveries that met the open claim come back (EventBridge retries them): ignored now.
+    for (int i = 0; i < threads; i++) {
+      if (outcomes.get(i).startsWith("FAILED")) {
+        assertEquals("OUTCOME IGNORED", StormWorker.deliver(environments.get(i), stopped));
+      }
+    }
+    assertEquals(2, ecs.tasksStarted());
+    Files.delete(eventFile);
+  }
+
   private Process worker(long startAt, int threads) throws IOException {
+    return worker(startAt, threads, Fixtures.events().resolve("monolith-put-events.json"));
+  }
+
+  private Process worker(long startAt, int threads, Path eventFile) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return new ProcessBuilder(
             java,
@@ -136,7 +207,7 @@ class ConcurrencyIT extends EmulatorTest {
             dynamo.endpoint().toString(),
             table,
             ecs.endpoint().toString(),
-            Fixtures.events().resolve("monolith-put-events.json").toString(),
+            eventFile.toString(),
             Integer.toString(threads),
             Long.toString(startAt))
         .redirectErrorStream(true)
