@@ -20,6 +20,7 @@ import dev.batchrunner.core.dispatch.DispatchOutcome;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.dispatch.LaunchResult;
+import dev.batchrunner.core.request.TaskLaunchFactory;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.function.FunctionConfig;
 import dev.batchrunner.function.event.EventParser;
@@ -325,10 +326,12 @@ class TemplateContractTest {
   }
 
   @Test
-  void taskStateChangeRule_isOnTheDefaultBus() {
-    Object bus = properties("TaskStateChangeRule").get("EventBusName");
+  void taskStateChangeRule_isEnabledOnTheDefaultBus() {
+    Map<String, Object> rule = properties("TaskStateChangeRule");
+    Object bus = rule.get("EventBusName");
 
     assertTrue(bus == null || "default".equals(bus), "ECS sends to the default bus, not " + bus);
+    assertEquals("ENABLED", rule.get("State"));
   }
 
   @Test
@@ -349,7 +352,7 @@ class TemplateContractTest {
       JsonNode detail = event.get("detail");
       assertEquals(cluster, detail.get("clusterArn").asText(), fixture.toString());
       boolean ours =
-          "batch-runner".equals(detail.path("startedBy").asText())
+          TaskLaunchFactory.STARTED_BY.equals(detail.path("startedBy").asText())
               && Set.of("RUNNING", "STOPPED").contains(detail.path("lastStatus").asText());
       assertEquals(ours, matches(pattern, event, parameters), fixture.toString());
       if (ours) {
@@ -372,6 +375,12 @@ class TemplateContractTest {
     ObjectNode noStartedBy = running.deepCopy();
     ((ObjectNode) noStartedBy.get("detail")).remove("startedBy");
     assertFalse(matches(pattern, noStartedBy, parameters), "a task without startedBy");
+    ObjectNode otherSource = running.deepCopy();
+    otherSource.put("source", "legacy.monolith");
+    assertFalse(matches(pattern, otherSource, parameters), "another source");
+    ObjectNode otherType = running.deepCopy();
+    otherType.put("detail-type", "ECS Container Instance State Change");
+    assertFalse(matches(pattern, otherType, parameters), "another detail-type");
     ObjectNode request = (ObjectNode) JSON.readTree(Fixtures.event("monolith-put-events.json"));
     assertFalse(matches(pattern, request, parameters), "a batch request");
   }
