@@ -56,8 +56,8 @@ import org.junit.jupiter.api.Test;
  * template.yaml against the code it deploys: the handler exists, the environment is complete, the
  * policy allows exactly what the adapters call, the table is the store's, the rule matches the
  * sample envelopes, the task state change rule matches batch-runner's own RUNNING/STOPPED tasks
- * only, the completion bus is the one the function may put on, the schedule sends valid requests,
- * the timeouts fit, nothing is "*".
+ * only, the completion bus is the one the function may put on, the alarms watch the function's
+ * metrics, the schedule sends valid requests, the timeouts fit, nothing is "*".
  */
 class TemplateContractTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -556,6 +556,51 @@ class TemplateContractTest {
         assertTrue(description.contains(pattern), pattern + " missing from " + description);
       }
     }
+  }
+
+  @Test
+  void taskFailedAlarm_firesOnAnyBatchThatFailedWithNoRetryLeft() {
+    Map<String, Object> alarm = properties("TaskFailedAlarm");
+
+    assertEquals(environment(stack("")).get("METRICS_NAMESPACE"), alarm.get("Namespace"));
+    assertEquals("TaskFailed", alarm.get("MetricName"));
+    assertFalse(
+        alarm.containsKey("Dimensions"),
+        "the totals (the [] dimension set), so that every batch type alarms");
+    assertEquals("Sum", alarm.get("Statistic"));
+    assertEquals(300, alarm.get("Period"));
+    assertEquals(1, alarm.get("EvaluationPeriods"));
+    assertEquals(0, alarm.get("Threshold"));
+    assertEquals("GreaterThanThreshold", alarm.get("ComparisonOperator"));
+    assertEquals("notBreaching", alarm.get("TreatMissingData"));
+    assertEquals(properties("DispatchFailedAlarm").get("AlarmActions"), alarm.get("AlarmActions"));
+    String description = (String) alarm.get("AlarmDescription");
+    for (String hint :
+        List.of("batch-runner.task", "exitCode", "stopCode", "stoppedReason", "re-send", "rerun")) {
+      assertTrue(description.contains(hint), hint + " missing from " + description);
+    }
+  }
+
+  @Test
+  void alarms_onTheFunctionsMetricsUseItsNamespaceAndAllNotifyTheAlarmTopic() {
+    Object namespace = environment(stack("")).get("METRICS_NAMESPACE");
+    Object actions = properties("DispatchFailedAlarm").get("AlarmActions");
+    Set<String> ours = new TreeSet<>();
+
+    for (Map.Entry<String, Object> resource : section("Resources").entrySet()) {
+      if (!"AWS::CloudWatch::Alarm".equals(map(resource.getValue()).get("Type"))) {
+        continue;
+      }
+      Map<String, Object> alarm = properties(resource.getKey());
+      assertEquals(actions, alarm.get("AlarmActions"), resource.getKey());
+      if (!((String) alarm.get("Namespace")).startsWith("AWS/")) {
+        assertEquals(namespace, alarm.get("Namespace"), resource.getKey());
+        ours.add(resource.getKey());
+      }
+    }
+    assertTrue(
+        ours.containsAll(Set.of("DispatchFailedAlarm", "RequestRejectedAlarm", "TaskFailedAlarm")),
+        ours.toString());
   }
 
   private static void assertSendMessageFrom(
