@@ -16,10 +16,12 @@ import dev.batchrunner.aws.ecs.EcsTaskLauncher;
 import dev.batchrunner.aws.sdk.ClientSettings;
 import dev.batchrunner.core.dispatch.BatchDispatcher;
 import dev.batchrunner.core.dispatch.Claim;
+import dev.batchrunner.core.dispatch.Completion;
 import dev.batchrunner.core.dispatch.DispatchOutcome;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.dispatch.LaunchResult;
+import dev.batchrunner.core.request.TaskLaunchFactory;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.function.FunctionConfig;
 import dev.batchrunner.function.event.EventParser;
@@ -40,6 +42,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,13 +56,37 @@ import org.junit.jupiter.api.Test;
  * template.yaml against the code it deploys: the handler exists, the environment is complete, the
  * policy allows exactly what the adapters call, the table is the store's, the rule matches the
  * sample envelopes, the task state change rule matches batch-runner's own RUNNING/STOPPED tasks
- * only, the schedule sends valid requests, the timeouts fit, nothing is "*".
+ * only, the completion bus is the one the function may put on, the alarms watch the function's
+ * metrics, the schedule sends valid requests, the timeouts fit, nothing is "*".
  */
 class TemplateContractTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<String, Object> TEMPLATE =
       CloudFormationYaml.load(Fixtures.projectRoot().resolve("template.yaml"));
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+  private static final Pattern SUB_VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
+
+  // TODO(lead): FunctionConfig.ENVIRONMENT_VARIABLES lists COMPLETION_EVENT_BUS (issue 9); then
+  // drop this.
+  private static final Set<String> PENDING_ENVIRONMENT_VARIABLES = Set.of("COMPLETION_EVENT_BUS");
+
+  // TODO(lead): EventBridgeCompletionPublisher.IAM_ACTIONS
+  private static final List<String> COMPLETION_IAM_ACTIONS = List.of("events:PutEvents");
+
+  /** Another account's bus, as the monolith's would be given. */
+  private static final String MONOLITH_BUS_ARN =
+      "arn:aws:events:eu-west-1:111122223333:event-bus/monolith";
+
+  /** Stands for what an {@code AWS::NoValue} removes. */
+  private static final Object NO_VALUE = new Object();
+
+  /** The pseudo parameters of {@link #evaluate}: the fixtures' account and region. */
+  private static final Map<String, Object> PSEUDO_PARAMETERS =
+      Map.of(
+          "AWS::Partition", "aws",
+          "AWS::Region", "eu-west-1",
+          "AWS::AccountId", "123456789012",
+          "AWS::StackName", "batch");
 
   @Test
   void handler_namesAPublicRequestStreamHandlerMethod() throws Exception {
@@ -99,7 +126,9 @@ class TemplateContractTest {
     }
     for (String name : set) {
       assertTrue(
-          FunctionConfig.ENVIRONMENT_VARIABLES.contains(name) || placeholders.contains(name),
+          FunctionConfig.ENVIRONMENT_VARIABLES.contains(name)
+              || PENDING_ENVIRONMENT_VARIABLES.contains(name)
+              || placeholders.contains(name),
           "template.yaml sets "
               + name
               + " but neither the function nor batches.json reads it: if your catalog no longer"
@@ -325,10 +354,12 @@ class TemplateContractTest {
   }
 
   @Test
-  void taskStateChangeRule_isOnTheDefaultBus() {
-    Object bus = properties("TaskStateChangeRule").get("EventBusName");
+  void taskStateChangeRule_isEnabledOnTheDefaultBus() {
+    Map<String, Object> rule = properties("TaskStateChangeRule");
+    Object bus = rule.get("EventBusName");
 
     assertTrue(bus == null || "default".equals(bus), "ECS sends to the default bus, not " + bus);
+    assertEquals("ENABLED", rule.get("State"));
   }
 
   @Test
@@ -349,7 +380,7 @@ class TemplateContractTest {
       JsonNode detail = event.get("detail");
       assertEquals(cluster, detail.get("clusterArn").asText(), fixture.toString());
       boolean ours =
-          "batch-runner".equals(detail.path("startedBy").asText())
+          TaskLaunchFactory.STARTED_BY.equals(detail.path("startedBy").asText())
               && Set.of("RUNNING", "STOPPED").contains(detail.path("lastStatus").asText());
       assertEquals(ours, matches(pattern, event, parameters), fixture.toString());
       if (ours) {
@@ -372,6 +403,12 @@ class TemplateContractTest {
     ObjectNode noStartedBy = running.deepCopy();
     ((ObjectNode) noStartedBy.get("detail")).remove("startedBy");
     assertFalse(matches(pattern, noStartedBy, parameters), "a task without startedBy");
+    ObjectNode otherSource = running.deepCopy();
+    otherSource.put("source", "legacy.monolith");
+    assertFalse(matches(pattern, otherSource, parameters), "another source");
+    ObjectNode otherType = running.deepCopy();
+    otherType.put("detail-type", "ECS Container Instance State Change");
+    assertFalse(matches(pattern, otherType, parameters), "another detail-type");
     ObjectNode request = (ObjectNode) JSON.readTree(Fixtures.event("monolith-put-events.json"));
     assertFalse(matches(pattern, request, parameters), "a batch request");
   }
@@ -413,6 +450,157 @@ class TemplateContractTest {
         "EventsDeadLetterQueuePolicy",
         Map.of("Fn::GetAtt", List.of("EventsDeadLetterQueue", "Arn")),
         ruleArn);
+  }
+
+  @Test
+  void completionBus_isTheStacksOwnWhenNoneIsGiven() {
+    Map<String, Object> parameter = map(section("Parameters").get("CompletionEventBus"));
+    Map<String, Object> bus = resource("CompletionBus");
+    Map<String, Object> own = stack("");
+
+    assertEquals("", parameter.get("Default"));
+    assertEquals("AWS::Events::EventBus", bus.get("Type"));
+    assertEquals("CreatesCompletionBus", bus.get("Condition"));
+    assertTrue(deploys("CompletionBus", own));
+    assertEquals("batch-completions", evaluate(map(bus.get("Properties")).get("Name"), own));
+    assertEquals("{Ref CompletionBus}", environment(own).get("COMPLETION_EVENT_BUS"));
+    for (String given : List.of("monolith", MONOLITH_BUS_ARN, "none")) {
+      assertFalse(deploys("CompletionBus", stack(given)), given + " creates no bus");
+    }
+  }
+
+  @Test
+  void completionEventBus_isTheGivenBusAsGivenAndUnsetWhenOff() {
+    assertEquals("monolith", environment(stack("monolith")).get("COMPLETION_EVENT_BUS"));
+    assertEquals(
+        MONOLITH_BUS_ARN, environment(stack(MONOLITH_BUS_ARN)).get("COMPLETION_EVENT_BUS"));
+    assertFalse(
+        environment(stack("none")).containsKey("COMPLETION_EVENT_BUS"),
+        "none: the variable unset, no events");
+  }
+
+  @Test
+  void completionEventBus_acceptsEmptyNoneABusNameOrABusArnOnly() {
+    Pattern allowed =
+        Pattern.compile(
+            (String) map(section("Parameters").get("CompletionEventBus")).get("AllowedPattern"));
+
+    for (String value :
+        List.of(
+            "",
+            "none",
+            "monolith",
+            "default",
+            "team/monolith.events_1",
+            MONOLITH_BUS_ARN,
+            "arn:aws-cn:events:cn-north-1:123456789012:event-bus/monolith")) {
+      assertTrue(allowed.matcher(value).matches(), value);
+    }
+    // A value with a ":" that is not a bus ARN would be taken for a name (CompletionBusIsArn).
+    for (String value :
+        List.of(
+            "arn:aws:sqs:eu-west-1:123456789012:monolith",
+            "arn:aws:events:eu-west-1:123456789012:rule/monolith",
+            "arn:aws:events:eu-west-1:123456789012:event-bus/",
+            "monolith:bus",
+            "two words")) {
+      assertFalse(allowed.matcher(value).matches(), value);
+    }
+  }
+
+  @Test
+  void policy_putsCompletionEventsOnThatBusOnly() {
+    Map<String, Object> expected = new LinkedHashMap<>();
+    expected.put("", "{GetAtt CompletionBus.Arn}");
+    expected.put("monolith", "arn:aws:events:eu-west-1:123456789012:event-bus/monolith");
+    expected.put(MONOLITH_BUS_ARN, MONOLITH_BUS_ARN);
+
+    for (Map.Entry<String, Object> bus : expected.entrySet()) {
+      List<Map<String, Object>> put = eventsStatements(stack(bus.getKey()));
+      assertEquals(1, put.size(), bus.getKey() + ": " + put);
+      assertEquals(Set.copyOf(COMPLETION_IAM_ACTIONS), actions(put));
+      assertEquals("Allow", put.get(0).get("Effect"));
+      assertEquals(bus.getValue(), put.get(0).get("Resource"), bus.getKey());
+    }
+    assertEquals(List.of(), eventsStatements(stack("none")), "none: no events, no permission");
+  }
+
+  @Test
+  void outputs_giveSubscribersTheCompletionBus() {
+    Map<String, Object> name = output("CompletionEventBusName");
+    Map<String, Object> arn = output("CompletionEventBusArn");
+    Map<String, List<String>> expected = new LinkedHashMap<>();
+    expected.put("", List.of("{Ref CompletionBus}", "{GetAtt CompletionBus.Arn}"));
+    expected.put(
+        "monolith",
+        List.of("monolith", "arn:aws:events:eu-west-1:123456789012:event-bus/monolith"));
+    expected.put(MONOLITH_BUS_ARN, List.of("monolith", MONOLITH_BUS_ARN));
+
+    for (Map.Entry<String, List<String>> bus : expected.entrySet()) {
+      Map<String, Object> stack = stack(bus.getKey());
+      assertTrue(condition((String) arn.get("Condition"), stack), bus.getKey());
+      assertEquals(bus.getValue().get(0), evaluate(name.get("Value"), stack), bus.getKey());
+      assertEquals(bus.getValue().get(1), evaluate(arn.get("Value"), stack), bus.getKey());
+      // The bus subscribers are told of is the one the function may put on.
+      assertEquals(
+          eventsStatements(stack).get(0).get("Resource"), evaluate(arn.get("Value"), stack));
+    }
+    assertTrue(arn.containsKey("Export"), "the ARN is exported");
+    assertEquals(
+        "batch-CompletionEventBusArn", evaluate(map(arn.get("Export")).get("Name"), stack("")));
+    for (Map<String, Object> output : List.of(name, arn)) {
+      assertEquals("HasCompletionEvents", output.get("Condition"));
+      assertFalse(condition((String) output.get("Condition"), stack("none")), "none: no bus");
+      String description = (String) output.get("Description");
+      for (String pattern : List.of(Completion.SOURCE, Completion.SUCCEEDED, Completion.FAILED)) {
+        assertTrue(description.contains(pattern), pattern + " missing from " + description);
+      }
+    }
+  }
+
+  @Test
+  void taskFailedAlarm_firesOnAnyBatchThatFailedWithNoRetryLeft() {
+    Map<String, Object> alarm = properties("TaskFailedAlarm");
+
+    assertEquals(environment(stack("")).get("METRICS_NAMESPACE"), alarm.get("Namespace"));
+    assertEquals("TaskFailed", alarm.get("MetricName"));
+    assertFalse(
+        alarm.containsKey("Dimensions"),
+        "the totals (the [] dimension set), so that every batch type alarms");
+    assertEquals("Sum", alarm.get("Statistic"));
+    assertEquals(300, alarm.get("Period"));
+    assertEquals(1, alarm.get("EvaluationPeriods"));
+    assertEquals(0, alarm.get("Threshold"));
+    assertEquals("GreaterThanThreshold", alarm.get("ComparisonOperator"));
+    assertEquals("notBreaching", alarm.get("TreatMissingData"));
+    assertEquals(properties("DispatchFailedAlarm").get("AlarmActions"), alarm.get("AlarmActions"));
+    String description = (String) alarm.get("AlarmDescription");
+    for (String hint :
+        List.of("batch-runner.task", "exitCode", "stopCode", "stoppedReason", "re-send", "rerun")) {
+      assertTrue(description.contains(hint), hint + " missing from " + description);
+    }
+  }
+
+  @Test
+  void alarms_onTheFunctionsMetricsUseItsNamespaceAndAllNotifyTheAlarmTopic() {
+    Object namespace = environment(stack("")).get("METRICS_NAMESPACE");
+    Object actions = properties("DispatchFailedAlarm").get("AlarmActions");
+    Set<String> ours = new TreeSet<>();
+
+    for (Map.Entry<String, Object> resource : section("Resources").entrySet()) {
+      if (!"AWS::CloudWatch::Alarm".equals(map(resource.getValue()).get("Type"))) {
+        continue;
+      }
+      Map<String, Object> alarm = properties(resource.getKey());
+      assertEquals(actions, alarm.get("AlarmActions"), resource.getKey());
+      if (!((String) alarm.get("Namespace")).startsWith("AWS/")) {
+        assertEquals(namespace, alarm.get("Namespace"), resource.getKey());
+        ours.add(resource.getKey());
+      }
+    }
+    assertTrue(
+        ours.containsAll(Set.of("DispatchFailedAlarm", "RequestRejectedAlarm", "TaskFailedAlarm")),
+        ours.toString());
   }
 
   private static void assertSendMessageFrom(
@@ -521,6 +709,156 @@ class TemplateContractTest {
     return (String) value;
   }
 
+  /**
+   * The stack's parameters with {@code CompletionEventBus} set, the others bound to the fixtures'
+   * (the ones without a Default) or left at their Defaults.
+   */
+  private static Map<String, Object> stack(String completionEventBus) {
+    return Map.of(
+        "CompletionEventBus", completionEventBus,
+        "ClusterArn", Fixtures.CATALOG_ENV.get("CLUSTER_ARN"),
+        "SubnetIds", List.of("subnet-0aaa1111"),
+        "SecurityGroupIds", List.of("sg-0ccc3333"),
+        "TaskRoleArns", List.of("arn:aws:iam::123456789012:role/batch-task"),
+        "TaskDefinitionArnPattern", "arn:aws:ecs:eu-west-1:123456789012:task-definition/batch-*",
+        "MonolithAccountId", "111122223333");
+  }
+
+  /** The function's environment variables as that stack deploys them. */
+  private static Map<String, Object> environment(Map<String, Object> stack) {
+    return map(evaluate(map(function().get("Environment")).get("Variables"), stack));
+  }
+
+  /** The function's policy statements, as that stack deploys them, that allow an events action. */
+  private static List<Map<String, Object>> eventsStatements(Map<String, Object> stack) {
+    List<Map<String, Object>> found = new ArrayList<>();
+    for (Object policy : list(evaluate(function().get("Policies"), stack))) {
+      for (Map<String, Object> statement : statements(map(policy))) {
+        if (actions(List.of(statement)).stream().anyMatch(a -> a.startsWith("events:"))) {
+          found.add(statement);
+        }
+      }
+    }
+    return found;
+  }
+
+  private static boolean deploys(String resource, Map<String, Object> stack) {
+    Object name = resource(resource).get("Condition");
+    return name == null || condition((String) name, stack);
+  }
+
+  private static boolean condition(String name, Map<String, Object> stack) {
+    Object condition = section("Conditions").get(name);
+    assertTrue(condition != null, "no condition " + name);
+    return (Boolean) evaluate(condition, stack);
+  }
+
+  /**
+   * A template fragment as CloudFormation deploys it with these parameters: conditions, Fn::If,
+   * Ref, Fn::Sub, Fn::Select, Fn::Split and Fn::Join evaluated, AWS::NoValue removed. A resource's
+   * Ref or GetAtt, which only a deployment knows, stays as "{Ref X}" or "{GetAtt X.Y}".
+   */
+  private static Object evaluate(Object node, Map<String, Object> stack) {
+    if (node instanceof List<?> items) {
+      List<Object> values = new ArrayList<>();
+      for (Object item : items) {
+        Object value = evaluate(item, stack);
+        if (value != NO_VALUE) {
+          values.add(value);
+        }
+      }
+      return values;
+    }
+    if (!(node instanceof Map<?, ?> fields)) {
+      return node;
+    }
+    if (fields.size() == 1) {
+      Map.Entry<?, ?> only = fields.entrySet().iterator().next();
+      Object argument = only.getValue();
+      switch (String.valueOf(only.getKey())) {
+        case "Ref":
+          return ref((String) argument, stack);
+        case "Condition":
+          return condition((String) argument, stack);
+        case "Fn::GetAtt":
+          return "{GetAtt " + list(argument).get(0) + "." + list(argument).get(1) + "}";
+        case "Fn::If":
+          return evaluate(
+              list(argument).get(condition((String) list(argument).get(0), stack) ? 1 : 2), stack);
+        case "Fn::Equals":
+          return evaluate(list(argument).get(0), stack)
+              .equals(evaluate(list(argument).get(1), stack));
+        case "Fn::Not":
+          return !(Boolean) evaluate(list(argument).get(0), stack);
+        case "Fn::And":
+          return list(evaluate(argument, stack)).stream().allMatch(Boolean.TRUE::equals);
+        case "Fn::Or":
+          return list(evaluate(argument, stack)).stream().anyMatch(Boolean.TRUE::equals);
+        case "Fn::Select":
+          return list(evaluate(list(argument).get(1), stack))
+              .get(Integer.parseInt(String.valueOf(list(argument).get(0))));
+        case "Fn::Split":
+          return List.of(
+              ((String) evaluate(list(argument).get(1), stack))
+                  .split(Pattern.quote((String) list(argument).get(0)), -1));
+        case "Fn::Join":
+          return String.join(
+              (String) list(argument).get(0),
+              list(evaluate(list(argument).get(1), stack)).stream().map(String::valueOf).toList());
+        case "Fn::Sub":
+          return sub(argument, stack);
+        default:
+          break;
+      }
+    }
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> field : fields.entrySet()) {
+      Object value = evaluate(field.getValue(), stack);
+      if (value != NO_VALUE) {
+        values.put(String.valueOf(field.getKey()), value);
+      }
+    }
+    return values;
+  }
+
+  private static Object ref(String name, Map<String, Object> stack) {
+    if (name.equals("AWS::NoValue")) {
+      return NO_VALUE;
+    }
+    if (PSEUDO_PARAMETERS.containsKey(name)) {
+      return PSEUDO_PARAMETERS.get(name);
+    }
+    Map<String, Object> parameter = map(section("Parameters").get(name));
+    if (parameter == null) {
+      return "{Ref " + name + "}";
+    }
+    Object value = stack.containsKey(name) ? stack.get(name) : parameter.get("Default");
+    assertTrue(value != null, "the evaluation binds no value to " + name);
+    return value;
+  }
+
+  private static String sub(Object argument, Map<String, Object> stack) {
+    String text = (String) (argument instanceof List<?> l ? l.get(0) : argument);
+    Map<String, Object> variables =
+        argument instanceof List<?> l ? map(evaluate(l.get(1), stack)) : Map.of();
+    Matcher m = SUB_VARIABLE.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String name = m.group(1);
+      Object value;
+      if (variables.containsKey(name)) {
+        value = variables.get(name);
+      } else if (name.contains(".") && !name.startsWith("AWS::")) {
+        value = "{GetAtt " + name + "}";
+      } else {
+        value = ref(name, stack);
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(String.valueOf(value)));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
   private static void walk(Object node, String path, List<String> problems) {
     if (node instanceof Map<?, ?> m) {
       for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -591,6 +929,12 @@ class TemplateContractTest {
   private static Map<String, Object> resource(String resource) {
     Map<String, Object> found = map(section("Resources").get(resource));
     assertTrue(found != null, "no resource " + resource);
+    return found;
+  }
+
+  private static Map<String, Object> output(String output) {
+    Map<String, Object> found = map(section("Outputs").get(output));
+    assertTrue(found != null, "no output " + output);
     return found;
   }
 
