@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
 import dev.batchrunner.aws.ecs.EcsTaskLauncher;
+import dev.batchrunner.aws.events.EventBridgeCompletionPublisher;
 import dev.batchrunner.aws.sdk.ClientSettings;
 import dev.batchrunner.core.dispatch.BatchDispatcher;
 import dev.batchrunner.core.dispatch.Claim;
@@ -66,12 +67,8 @@ class TemplateContractTest {
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
   private static final Pattern SUB_VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
 
-  // TODO(lead): FunctionConfig.ENVIRONMENT_VARIABLES lists COMPLETION_EVENT_BUS (issue 9); then
-  // drop this.
-  private static final Set<String> PENDING_ENVIRONMENT_VARIABLES = Set.of("COMPLETION_EVENT_BUS");
-
-  // TODO(lead): EventBridgeCompletionPublisher.IAM_ACTIONS
-  private static final List<String> COMPLETION_IAM_ACTIONS = List.of("events:PutEvents");
+  private static final List<String> COMPLETION_IAM_ACTIONS =
+      EventBridgeCompletionPublisher.IAM_ACTIONS;
 
   /** Another account's bus, as the monolith's would be given. */
   private static final String MONOLITH_BUS_ARN =
@@ -126,9 +123,7 @@ class TemplateContractTest {
     }
     for (String name : set) {
       assertTrue(
-          FunctionConfig.ENVIRONMENT_VARIABLES.contains(name)
-              || PENDING_ENVIRONMENT_VARIABLES.contains(name)
-              || placeholders.contains(name),
+          FunctionConfig.ENVIRONMENT_VARIABLES.contains(name) || placeholders.contains(name),
           "template.yaml sets "
               + name
               + " but neither the function nor batches.json reads it: if your catalog no longer"
