@@ -197,7 +197,12 @@ class FaultInjectionIT extends EmulatorTest {
 
   @Test
   void process_whenRecordUpdateFailsAfterRunTask_theRedeliveryGetsTheSameTask() {
-    failDynamoDb("UpdateItem", 500, "com.amazonaws.dynamodb.v20120810#InternalServerError");
+    // The record update is the PutItem conditioned on the claim's revision (the claim is not).
+    failDynamoDb(
+        "PutItem",
+        "#revision = :expected",
+        500,
+        "com.amazonaws.dynamodb.v20120810#InternalServerError");
 
     DispatchFailedException e =
         assertThrows(DispatchFailedException.class, this::deliverThroughFaults);
@@ -260,10 +265,16 @@ class FaultInjectionIT extends EmulatorTest {
   }
 
   private void failDynamoDb(String operation, int status, String type) {
+    failDynamoDb(operation, "", status, type);
+  }
+
+  /** Fails the calls of {@code operation} whose JSON body contains {@code bodyPart}. */
+  private void failDynamoDb(String operation, String bodyPart, int status, String type) {
     dynamoFaults.stubFor(
         any(anyUrl())
             .atPriority(1)
             .withHeader("X-Amz-Target", equalTo(DYNAMO_TARGET + operation))
+            .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(bodyPart))
             .willReturn(
                 aResponse()
                     .withStatus(status)

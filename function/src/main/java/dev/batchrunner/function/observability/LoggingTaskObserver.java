@@ -6,6 +6,8 @@ import dev.batchrunner.core.lifecycle.Attempt;
 import dev.batchrunner.core.lifecycle.TaskStateChange;
 import dev.batchrunner.function.event.RequestSummary;
 import dev.batchrunner.function.event.TaskObserver;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -86,11 +88,21 @@ public final class LoggingTaskObserver implements TaskObserver {
             .addKeyValue("version", change.task().version())
             .addKeyValue("stopCode", change.status().stopCode())
             .addKeyValue("stoppedReason", change.status().stoppedReason())
+            .addKeyValue("exitCodes", exitCodes(change))
             .addKeyValue("eventId", delivery.eventId());
     if (delivery.messageId() != null) {
       line = line.addKeyValue("messageId", delivery.messageId());
     }
     return line;
+  }
+
+  /** Every container's exit code (null: none), sidecars included, to tell them apart. */
+  private static Map<String, Integer> exitCodes(TaskStateChange change) {
+    Map<String, Integer> codes = new LinkedHashMap<>();
+    for (TaskStateChange.Container container : change.containers()) {
+      codes.put(container.name(), container.exitCode());
+    }
+    return codes;
   }
 
   private static String message(TaskEventOutcome o) {
