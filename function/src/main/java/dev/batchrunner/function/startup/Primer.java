@@ -188,7 +188,8 @@ public final class Primer {
       LifecycleState running = LifecycleState.claimed().dispatched(stopped.task().taskArn());
       TaskTransition.apply(running, stopped, batch);
       TaskTransition.apply(running.nextAttempt(), stopped, batch);
-      launch.withClientToken(IdempotencyKey.clientToken(key.hash(), 2));
+      TaskLaunchFactory.overridesLength(
+          launch.withClientToken(IdempotencyKey.clientToken(key.hash(), 2)));
     }
   }
 
