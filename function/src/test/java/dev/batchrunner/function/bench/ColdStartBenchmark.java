@@ -84,8 +84,16 @@ public final class ColdStartBenchmark {
   private String loadBefore;
   private String loadAfter;
 
-  /** A function jar to measure, under a name for the report ([A-Za-z0-9_-]+). */
-  private record Contender(String name, Path jar) {
+  /**
+   * A function jar to measure, under a name for the report ([A-Za-z0-9_-]+); {@code taskEvent}: its
+   * first invocation is an ECS task state change (a STOPPED event of a task a dispatch in this JVM
+   * started) rather than a request.
+   */
+  private record Contender(String name, Path jar, boolean taskEvent) {
+    Contender(String name, Path jar) {
+      this(name, jar, false);
+    }
+
     Contender {
       if (!name.matches("[A-Za-z0-9_-]{1,20}") || name.equals("floor")) {
         throw new IllegalArgumentException(
@@ -118,10 +126,15 @@ public final class ColdStartBenchmark {
       }
     }
     extraContenders.stream().map(Contender::parse).forEach(all::add);
-    all.add(
+    Contender main =
         new Contender(
             options.getOrDefault("name", "batch-runner"),
-            Path.of(options.getOrDefault("jar", "target/batch-runner.jar"))));
+            Path.of(options.getOrDefault("jar", "target/batch-runner.jar")));
+    all.add(main);
+    // --task-event=true: this build's jar once more, its first invocation a task state change.
+    if (Boolean.parseBoolean(options.getOrDefault("task-event", "false"))) {
+      all.add(new Contender(main.name() + "-task", main.jar(), true));
+    }
     if (all.stream().map(Contender::name).distinct().count() != all.size()) {
       throw new IllegalArgumentException("two contenders with one name: " + all);
     }
@@ -268,25 +281,35 @@ public final class ColdStartBenchmark {
         env.put(pair.substring(0, pair.indexOf('=')).trim(), pair.substring(pair.indexOf('=') + 1));
       }
     }
-    int runTasksBefore = ecs.runTaskCount();
     String name = contender.name();
+    byte[] first = event(name + "-r" + round + "-1");
+    if (contender.taskEvent()) {
+      first = stoppedEventOfADispatchHere(name + "-r" + round + "-0");
+    }
+    int runTasksBefore = ecs.runTaskCount();
+    int[] answers = {0};
     Sample sample =
         measure(
             taskRootLayout ? taskRoots.get(name) : contender.jar(),
             HANDLER,
             env,
             name + "-" + round,
-            event(name + "-r" + round + "-1"),
+            first,
             event(name + "-r" + round + "-2"),
             answer -> {
+              String expected =
+                  contender.taskEvent() && answers[0] == 0 ? "SUCCEEDED" : "DISPATCHED";
+              answers[0]++;
               JsonNode json = answer.json();
               if (answer.kind() != Answer.Kind.RESPONSE
-                  || !"DISPATCHED".equals(json.path("outcome").asText())) {
-                throw new IllegalStateException(name + ": not a dispatch: " + answer);
+                  || !expected.equals(json.path("outcome").asText())) {
+                throw new IllegalStateException(name + ": not " + expected + ": " + answer);
               }
             });
-    if (ecs.runTaskCount() - runTasksBefore != 2) {
-      throw new IllegalStateException(name + ": expected 2 RunTask calls, got " + ecs);
+    int expectedRunTasks = contender.taskEvent() ? 1 : 2;
+    if (ecs.runTaskCount() - runTasksBefore != expectedRunTasks) {
+      throw new IllegalStateException(
+          name + ": expected " + expectedRunTasks + " RunTask calls, got " + ecs);
     }
     return sample;
   }
@@ -360,6 +383,22 @@ public final class ColdStartBenchmark {
     } catch (java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("no answer within " + WAIT + "\n" + process.describe(), e);
     }
+  }
+
+  /**
+   * Dispatches a new request in this JVM, runs and stops its task (exit 0) in the ECS stub, and
+   * returns the task's STOPPED event: what a function JVM's first invocation then finishes.
+   */
+  private byte[] stoppedEventOfADispatchHere(String suffix) {
+    EventProcessor here =
+        Processors.processor(
+            dynamo.endpoint(), TABLE, ecs.endpoint(), Clock.systemUTC(), summary -> {});
+    here.process(event(suffix), Duration.ofSeconds(30));
+    List<String> started = ecs.startedTaskArns();
+    String task = started.get(started.size() - 1);
+    ecs.run(task);
+    ecs.stop(task, Map.of("app", 0), "EssentialContainerExited", "Essential container exited");
+    return ecs.stateChangeEvent(task).getBytes(StandardCharsets.UTF_8);
   }
 
   /** A monolith envelope for a daily report no one asked for before. */
