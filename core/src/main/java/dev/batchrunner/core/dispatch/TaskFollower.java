@@ -158,7 +158,7 @@ public final class TaskFollower {
     if (found.completionDue() != null
         && found.status().isFinal()
         && publisher != null
-        && taskArn.equals(found.current().taskArn())) {
+        && taskArn.equals(finishingTask(found))) {
       if (now.isAfter(found.completionDue())) {
         // Take the putting over with a conditional write: of two redeliveries, one puts it.
         IdempotencyRecord taken =
@@ -358,6 +358,19 @@ public final class TaskFollower {
       }
       read = again.get();
     }
+  }
+
+  /**
+   * The task whose state change finished {@code record}: the current attempt's, or, when that
+   * attempt never started one (its RunTask was refused), the previous attempt's, whose STOPPED
+   * event claimed it. Only that task's events are delivered again to put a pending completion.
+   */
+  private static String finishingTask(IdempotencyRecord record) {
+    Attempt current = record.current();
+    if (current.taskArn() != null || record.attempt() == 1) {
+      return current.taskArn();
+    }
+    return record.attempts().get(record.attempt() - 2).taskArn();
   }
 
   private static IdempotencyRecord.Builder settled(IdempotencyRecord record) {
