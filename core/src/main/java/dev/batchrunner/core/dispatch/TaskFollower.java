@@ -112,7 +112,7 @@ public final class TaskFollower {
     if (decision instanceof Decision.Retry retry) {
       return runner
           .claim(found, retry.state(), batch.idempotencyWindow(), remaining)
-          .map(claimed -> startNext(change, claimed, found, batch, traceId))
+          .map(claimed -> startNext(change, claimed, found, batch, traceId, remaining))
           .orElse(null);
     }
     LifecycleState state = decision.state();
@@ -172,6 +172,14 @@ public final class TaskFollower {
         announce(taken, batch, traceId);
         return outcome(Kind.ANNOUNCED, change, taken, traceId, null, null);
       }
+      // The invocation that finished the record is putting the event now; if it dies, this
+      // redelivery must come back after its hold rather than be acknowledged and the event lost.
+      throw new DispatchFailedException(
+          "the completion event of "
+              + found.id()
+              + " is being put by another invocation; retry later",
+          FailureReason.IN_PROGRESS,
+          null);
     }
     Attempt previous = found.attempt() > 1 ? found.attempts().get(found.attempt() - 2) : null;
     if (found.status() == RequestStatus.IN_PROGRESS
@@ -193,7 +201,7 @@ public final class TaskFollower {
       }
       return runner
           .claim(found, found.lifecycle(), batch.idempotencyWindow(), remaining)
-          .map(claimed -> startNext(change, claimed, found, batch, traceId))
+          .map(claimed -> startNext(change, claimed, found, batch, traceId, remaining))
           .orElse(null);
     }
     return new TaskEventOutcome(
@@ -219,7 +227,8 @@ public final class TaskFollower {
       IdempotencyRecord claimed,
       IdempotencyRecord before,
       BatchDefinition batch,
-      String traceId) {
+      String traceId,
+      Duration remaining) {
     Resolution resolution =
         resolver.resolve(
             new BatchRequest(
@@ -237,7 +246,8 @@ public final class TaskFollower {
           "the request no longer resolves: "
               + ((Resolution.Invalid) resolution).rejection().field()
               + ": "
-              + ((Resolution.Invalid) resolution).rejection().reason());
+              + ((Resolution.Invalid) resolution).rejection().reason(),
+          remaining);
     }
     if (!valid.key().id().equals(claimed.id())) {
       return notStarted(
@@ -245,7 +255,8 @@ public final class TaskFollower {
           claimed,
           batch,
           traceId,
-          "the catalog changed the request's key (now " + valid.key().id() + ")");
+          "the catalog changed the request's key (now " + valid.key().id() + ")",
+          remaining);
     }
     LaunchResult result;
     try {
@@ -253,7 +264,7 @@ public final class TaskFollower {
     } catch (TaskLaunchException e) {
       if (!e.retryable()) {
         return notStarted(
-            change, claimed, batch, traceId, "ECS refused RunTask: " + e.getMessage());
+            change, claimed, batch, traceId, "ECS refused RunTask: " + e.getMessage(), remaining);
       }
       DispatchFailedException failure =
           new DispatchFailedException(
@@ -288,11 +299,12 @@ public final class TaskFollower {
       IdempotencyRecord claimed,
       BatchDefinition batch,
       String traceId,
-      String reason) {
+      String reason,
+      Duration remaining) {
     IdempotencyRecord failed =
         settled(claimed.with(claimed.lifecycle().notStarted(reason)))
             .revision(runner.newId())
-            .completionDue(publisher == null ? null : clock.instant())
+            .completionDue(publisher == null ? null : runner.holdUntil(clock.instant(), remaining))
             .build();
     if (!store.replace(failed, claimed.revision())) {
       return null;

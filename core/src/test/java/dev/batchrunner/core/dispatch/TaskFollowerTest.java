@@ -290,6 +290,41 @@ class TaskFollowerTest {
   }
 
   @Test
+  void follow_whenTheFinishingInvocationDiedBeforeItsPut_redeliveriesComeBackUntilItsHoldPasses() {
+    Task task = dispatchReport();
+    follower.follow(task.running(2), REMAINING);
+    // The invocation that finishes the record "dies" in the put: nothing reaches the bus, and its
+    // hold on the announcement stands.
+    IdempotencyStore keepsTheHold =
+        new ForwardingIdempotencyStore(store) {
+          @Override
+          public boolean replace(IdempotencyRecord next, String expectedRevision) {
+            if (next.status() == RequestStatus.SUCCEEDED && next.completionDue() != null) {
+              super.replace(next, expectedRevision);
+              throw new IllegalStateException("died after the final write");
+            }
+            return super.replace(next, expectedRevision);
+          }
+        };
+    TaskFollower dying = follower(keepsTheHold, launcher, publisher);
+    assertThrows(IllegalStateException.class, () -> dying.follow(task.stopped(4, 0), REMAINING));
+    assertTrue(record(task).completionDue().isAfter(clock.instant()), "held");
+
+    DispatchFailedException held =
+        assertThrows(
+            DispatchFailedException.class, () -> follower.follow(task.stopped(4, 0), REMAINING));
+
+    assertEquals(FailureReason.IN_PROGRESS, held.reason(), "delivered again, not acknowledged");
+    assertEquals(List.of(), publisher.completions());
+
+    clock.advance(REMAINING.plusMinutes(1));
+    TaskEventOutcome late = follower.follow(task.stopped(4, 0), REMAINING);
+
+    assertEquals(Kind.ANNOUNCED, late.kind(), late.toString());
+    assertEquals(1, publisher.completions().size());
+  }
+
+  @Test
   void follow_whenTwoDeliveriesOfTheStoppedEventRace_oneSucceedsAndTheLoserReadsAgain() {
     Task task = dispatchReport();
     follower.follow(task.running(2), REMAINING);

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  * {@code TaskSucceeded}, {@code TaskFailed} (no retry left) or {@code TaskRetried} (count 1), and
  * {@code TaskRunTime} (milliseconds, started to stopped, when the task ran), by {@code BatchTypeId}
  * and in total. Events that change nothing write no metric, so a redelivered STOPPED event is not
- * counted twice.
+ * counted twice; a late completion ({@code ANNOUNCED}) counts the end its failed delivery did not.
  */
 public final class EmfTaskMetrics implements TaskObserver {
   private final String namespace;
@@ -30,7 +30,7 @@ public final class EmfTaskMetrics implements TaskObserver {
   @Override
   public void handled(
       TaskStateChange change, TaskEventOutcome outcome, RequestSummary.Delivery delivery) {
-    String metric = metricName(outcome.kind());
+    String metric = metricName(outcome);
     if (metric == null) {
       return;
     }
@@ -86,13 +86,21 @@ public final class EmfTaskMetrics implements TaskObserver {
     // Delivered again: counted when it is applied.
   }
 
-  /** The metric of an attempt that ended, or null for an event that ended none. */
-  static String metricName(TaskEventOutcome.Kind kind) {
-    return switch (kind) {
+  /**
+   * The metric of an attempt that ended, or null for an event that ended none. A request whose
+   * completion event was put late ({@code ANNOUNCED}) is counted then: the delivery that finished
+   * it failed (its put failed, or it died), so it counted nothing.
+   */
+  static String metricName(TaskEventOutcome outcome) {
+    return switch (outcome.kind()) {
       case SUCCEEDED -> "TaskSucceeded";
       case FAILED -> "TaskFailed";
       case RETRIED -> "TaskRetried";
-      case IGNORED, ADOPTED, UPDATED, ANNOUNCED -> null;
+      case ANNOUNCED ->
+          outcome.status() == dev.batchrunner.core.lifecycle.RequestStatus.SUCCEEDED
+              ? "TaskSucceeded"
+              : "TaskFailed";
+      case IGNORED, ADOPTED, UPDATED -> null;
     };
   }
 }

@@ -113,7 +113,7 @@ class EmfTaskMetricsTest {
 
   @Test
   void handled_whenTheEventEndedNoAttempt_writesNothing() {
-    EnumSet<Kind> ending = EnumSet.of(Kind.SUCCEEDED, Kind.FAILED, Kind.RETRIED);
+    EnumSet<Kind> ending = EnumSet.of(Kind.SUCCEEDED, Kind.FAILED, Kind.RETRIED, Kind.ANNOUNCED);
     for (Kind kind : Kind.values()) {
       lines.clear();
 
@@ -121,6 +121,19 @@ class EmfTaskMetricsTest {
 
       assertEquals(ending.contains(kind) ? 1 : 0, lines.size(), kind + ": " + lines);
     }
+  }
+
+  @Test
+  void handled_whenALateCompletionIsAnnounced_countsTheEndItsFailedDeliveryDidNot()
+      throws Exception {
+    metrics.handled(
+        change(), outcome(Kind.ANNOUNCED, RequestStatus.FAILED, ran(1), null), DELIVERY);
+    metrics.handled(
+        change(), outcome(Kind.ANNOUNCED, RequestStatus.SUCCEEDED, ran(0), null), DELIVERY);
+
+    assertEquals(2, lines.size(), lines.toString());
+    assertEquals(1, JSON.readTree(lines.get(0)).get("TaskFailed").asInt());
+    assertEquals(1, JSON.readTree(lines.get(1)).get("TaskSucceeded").asInt());
   }
 
   @Test
