@@ -459,14 +459,13 @@ class TemplateContractTest {
     assertTrue(deploys("CompletionBus", own));
     assertEquals("batch-completions", evaluate(map(bus.get("Properties")).get("Name"), own));
     assertEquals("{Ref CompletionBus}", environment(own).get("COMPLETION_EVENT_BUS"));
-    for (String given : List.of("monolith", MONOLITH_BUS_ARN, "none")) {
+    for (String given : List.of(MONOLITH_BUS_ARN, "none")) {
       assertFalse(deploys("CompletionBus", stack(given)), given + " creates no bus");
     }
   }
 
   @Test
   void completionEventBus_isTheGivenBusAsGivenAndUnsetWhenOff() {
-    assertEquals("monolith", environment(stack("monolith")).get("COMPLETION_EVENT_BUS"));
     assertEquals(
         MONOLITH_BUS_ARN, environment(stack(MONOLITH_BUS_ARN)).get("COMPLETION_EVENT_BUS"));
     assertFalse(
@@ -475,7 +474,7 @@ class TemplateContractTest {
   }
 
   @Test
-  void completionEventBus_acceptsEmptyNoneABusNameOrABusArnOnly() {
+  void completionEventBus_acceptsEmptyNoneOrABusArnOnly() {
     Pattern allowed =
         Pattern.compile(
             (String) map(section("Parameters").get("CompletionEventBus")).get("AllowedPattern"));
@@ -484,16 +483,16 @@ class TemplateContractTest {
         List.of(
             "",
             "none",
-            "monolith",
-            "default",
-            "team/monolith.events_1",
             MONOLITH_BUS_ARN,
+            "arn:aws:events:eu-west-1:123456789012:event-bus/team/monolith.events_1",
             "arn:aws-cn:events:cn-north-1:123456789012:event-bus/monolith")) {
       assertTrue(allowed.matcher(value).matches(), value);
     }
-    // A value with a ":" that is not a bus ARN would be taken for a name (CompletionBusIsArn).
+    // A name is refused: the IAM resource is the value itself, so it must be the bus's ARN.
     for (String value :
         List.of(
+            "monolith",
+            "default",
             "arn:aws:sqs:eu-west-1:123456789012:monolith",
             "arn:aws:events:eu-west-1:123456789012:rule/monolith",
             "arn:aws:events:eu-west-1:123456789012:event-bus/",
@@ -507,7 +506,6 @@ class TemplateContractTest {
   void policy_putsCompletionEventsOnThatBusOnly() {
     Map<String, Object> expected = new LinkedHashMap<>();
     expected.put("", "{GetAtt CompletionBus.Arn}");
-    expected.put("monolith", "arn:aws:events:eu-west-1:123456789012:event-bus/monolith");
     expected.put(MONOLITH_BUS_ARN, MONOLITH_BUS_ARN);
 
     for (Map.Entry<String, Object> bus : expected.entrySet()) {
@@ -526,9 +524,6 @@ class TemplateContractTest {
     Map<String, Object> arn = output("CompletionEventBusArn");
     Map<String, List<String>> expected = new LinkedHashMap<>();
     expected.put("", List.of("{Ref CompletionBus}", "{GetAtt CompletionBus.Arn}"));
-    expected.put(
-        "monolith",
-        List.of("monolith", "arn:aws:events:eu-west-1:123456789012:event-bus/monolith"));
     expected.put(MONOLITH_BUS_ARN, List.of("monolith", MONOLITH_BUS_ARN));
 
     for (Map.Entry<String, List<String>> bus : expected.entrySet()) {
