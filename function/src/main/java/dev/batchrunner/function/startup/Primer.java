@@ -141,10 +141,21 @@ public final class Primer {
     processor.process(sqs.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
   }
 
-  /** Each batch type's RunTask request, and the record's claim, update and release. */
+  /**
+   * Each batch type's RunTask request and lifecycle decision, and (once) the record's claim, read,
+   * update and release.
+   */
   private static void primeDispatch(
       BatchCatalog catalog, IdempotencyStore store, TaskLauncher launcher) {
     Instant now = Instant.now();
+    TaskStateChange stopped =
+        ((ParsedRequest.TaskEvent)
+                ((Invocation.Direct)
+                        new EventParser(() -> "priming")
+                            .parse(TASK_EVENT.getBytes(StandardCharsets.UTF_8)))
+                    .request())
+            .change();
+    boolean storePrimed = false;
     for (String id : catalog.batchTypeIds()) {
       BatchDefinition batch = catalog.find(id).orElseThrow();
       Map<String, String> parameters = new TreeMap<>();
@@ -154,43 +165,51 @@ public final class Primer {
       IdempotencyKey key = IdempotencyKey.of(id, parameters, null);
       TaskLaunch launch = TaskLaunchFactory.build(batch, parameters, key, "priming");
       TaskLaunchFactory.overridesLength(launch);
-      IdempotencyRecord claim =
-          IdempotencyRecord.builder()
-              .id(key.id())
-              .batchTypeId(id)
-              .status(RequestStatus.IN_PROGRESS)
-              .traceId("priming")
-              .requestHash(key.requestHash())
-              .parameters(parameters)
-              .createdAt(now)
-              .expiresAt(now.plus(batch.idempotencyWindow()))
-              .inProgressUntil(now.plusSeconds(60))
-              .claimId("priming")
-              .revision("priming")
-              .build();
-      store.claim(claim, now);
-      store.find(key.id());
+      // Each batch type's RunTask body is its own (overrides, command, network); the record's
+      // item is the same shape for all, so the store's calls run for the first batch type only.
       launcher.launch(launch);
-      IdempotencyRecord dispatched =
-          claim.with(claim.lifecycle().dispatched("priming")).toBuilder()
-              .revision("priming-2")
-              .build();
-      store.replace(dispatched, claim.revision());
-      store.release(key.id(), "priming");
+      if (!storePrimed) {
+        primeStore(store, batch, key, parameters, now);
+        storePrimed = true;
+      }
       // The lifecycle's decision on a STOPPED event of this batch's task, and the next attempt.
-      TaskStateChange stopped =
-          ((ParsedRequest.TaskEvent)
-                  ((Invocation.Direct)
-                          new EventParser(() -> "priming")
-                              .parse(TASK_EVENT.getBytes(StandardCharsets.UTF_8)))
-                      .request())
-              .change();
       LifecycleState running = LifecycleState.claimed().dispatched(stopped.task().taskArn());
       TaskTransition.apply(running, stopped, batch);
       TaskTransition.apply(running.nextAttempt(), stopped, batch);
       TaskLaunchFactory.overridesLength(
           launch.withClientToken(IdempotencyKey.clientToken(key.hash(), 2)));
     }
+  }
+
+  /** The record's claim, read, conditional replace and release, as one dispatch makes them. */
+  private static void primeStore(
+      IdempotencyStore store,
+      BatchDefinition batch,
+      IdempotencyKey key,
+      Map<String, String> parameters,
+      Instant now) {
+    IdempotencyRecord claim =
+        IdempotencyRecord.builder()
+            .id(key.id())
+            .batchTypeId(batch.id())
+            .status(RequestStatus.IN_PROGRESS)
+            .traceId("priming")
+            .requestHash(key.requestHash())
+            .parameters(parameters)
+            .createdAt(now)
+            .expiresAt(now.plus(batch.idempotencyWindow()))
+            .inProgressUntil(now.plusSeconds(60))
+            .claimId("priming")
+            .revision("priming")
+            .build();
+    store.claim(claim, now);
+    store.find(key.id());
+    IdempotencyRecord dispatched =
+        claim.with(claim.lifecycle().dispatched("priming")).toBuilder()
+            .revision("priming-2")
+            .build();
+    store.replace(dispatched, claim.revision());
+    store.release(key.id(), "priming");
   }
 
   /** The log encoder and the metrics serializer, writing nowhere. */

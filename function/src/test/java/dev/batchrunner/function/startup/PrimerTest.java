@@ -55,9 +55,10 @@ class PrimerTest {
       System.setOut(original);
     }
 
-    // Per batch type: PutItem (claim), GetItem (find), RunTask, PutItem (dispatched), DeleteItem
-    // (release); then the task event's GetItem, direct and in SQS (no record: ignored).
-    assertEquals(5 * catalog.batchTypeIds().size() + 2, calls);
+    // Per batch type a RunTask; once, the record's PutItem (claim), GetItem (find), PutItem
+    // (dispatched) and DeleteItem (release); and the task event's GetItem, direct and in SQS (no
+    // record: ignored).
+    assertEquals(catalog.batchTypeIds().size() + 4 + 2, calls);
     assertEquals(0, networkCalls.get());
     assertEquals("", out.toString(StandardCharsets.UTF_8), "priming must not log or emit metrics");
 
