@@ -3,10 +3,9 @@ package dev.batchrunner;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.batchrunner.core.dispatch.DispatchFailedException;
 import dev.batchrunner.function.event.EventProcessor;
+import dev.batchrunner.function.testing.DeliveryLoop;
 import dev.batchrunner.function.testing.Processors;
 import dev.batchrunner.testkit.EmulatorTest;
 import java.nio.file.Files;
@@ -21,14 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.DelayQueue;
-import java.util.concurrent.Delayed;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -60,22 +51,16 @@ class LifecycleBurstIT extends EmulatorTest {
 
     long start = System.nanoTime();
     // The requests, each once: attempt 1 of each.
-    DelayQueue<Delivery> queue = new DelayQueue<>();
-    Random random = new Random(11);
-    List<byte[]> requests = new ArrayList<>();
+    DeliveryLoop deliveries = new DeliveryLoop();
     for (int i = 0; i < REQUESTS; i++) {
-      requests.add(request(i));
+      deliveries.add(request(i), 0);
     }
-    AtomicInteger pending = new AtomicInteger();
-    Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
-    AtomicInteger redeliveries = new AtomicInteger();
-    AtomicInteger lost = new AtomicInteger();
-    requests.forEach(r -> enqueue(queue, pending, r, 1, 0));
-    run(environments, queue, pending, outcomes, redeliveries, lost, null);
+    deliveries.run(environments, answer -> {});
     long dispatchMillis = (System.nanoTime() - start) / 1_000_000;
-    assertEquals(REQUESTS, ecs.tasksStarted(), outcomes.toString());
+    assertEquals(REQUESTS, ecs.tasksStarted(), deliveries.outcomes().toString());
 
     // Every first task runs and is killed (exit 137); its STOPPED event comes twice, shuffled.
+    Random random = new Random(11);
     List<byte[]> stopped = new ArrayList<>();
     for (String task : ecs.startedTaskArns()) {
       ecs.run(task);
@@ -86,33 +71,33 @@ class LifecycleBurstIT extends EmulatorTest {
     }
     Collections.shuffle(stopped, random);
     long eventsStart = System.nanoTime();
-    stopped.forEach(e -> enqueue(queue, pending, e, 1, 0));
+    stopped.forEach(e -> deliveries.add(e, 0));
     // Each next attempt, as it starts, runs and exits 0: its STOPPED event, twice, joins the queue.
-    run(
+    deliveries.run(
         environments,
-        queue,
-        pending,
-        outcomes,
-        redeliveries,
-        lost,
-        next -> {
+        answer -> {
+          if (!answer.get("outcome").asText().equals("RETRIED")) {
+            return;
+          }
+          String next = answer.get("nextTaskArn").asText();
           ecs.run(next);
           ecs.stop(
               next, Map.of("app", 0), "EssentialContainerExited", "Essential container exited");
           byte[] event = ecs.stateChangeEvent(next).getBytes(UTF_8);
           synchronized (random) {
-            enqueue(queue, pending, event, 1, random.nextInt(200));
-            enqueue(queue, pending, event, 1, random.nextInt(200));
+            deliveries.add(event, random.nextInt(200));
+            deliveries.add(event, random.nextInt(200));
           }
         });
     long eventsMillis = (System.nanoTime() - eventsStart) / 1_000_000;
     long wallMillis = (System.nanoTime() - start) / 1_000_000;
 
-    assertEquals(0, lost.get(), "lost deliveries: " + outcomes);
+    Map<String, Integer> outcomes = deliveries.outcomes();
+    assertEquals(0, deliveries.lost(), "lost deliveries: " + outcomes);
     assertEquals(2 * REQUESTS, ecs.tasksStarted(), "tasks started: " + outcomes);
-    assertEquals(REQUESTS, count(outcomes, "DISPATCHED"), outcomes.toString());
-    assertEquals(REQUESTS, count(outcomes, "RETRIED"), outcomes.toString());
-    assertEquals(REQUESTS, count(outcomes, "SUCCEEDED"), outcomes.toString());
+    assertEquals(REQUESTS, deliveries.outcome("DISPATCHED"), outcomes.toString());
+    assertEquals(REQUESTS, deliveries.outcome("RETRIED"), outcomes.toString());
+    assertEquals(REQUESTS, deliveries.outcome("SUCCEEDED"), outcomes.toString());
     Set<String> tokens = new HashSet<>();
     ecs.runTaskRequests().forEach(r -> tokens.add(r.get("clientToken").asText()));
     assertEquals(2 * REQUESTS, tokens.size(), "one token per attempt");
@@ -142,7 +127,7 @@ class LifecycleBurstIT extends EmulatorTest {
             REQUESTS,
             ecs.tasksStarted(),
             events,
-            redeliveries.get(),
+            deliveries.redeliveries(),
             dispatchMillis,
             eventsMillis,
             events * 1000.0 / eventsMillis,
@@ -155,97 +140,11 @@ class LifecycleBurstIT extends EmulatorTest {
     Files.writeString(out, figure + System.lineSeparator());
   }
 
-  /** Delivers until nothing is pending; {@code onRetried} gets each next attempt's task ARN. */
-  private static void run(
-      List<EventProcessor> environments,
-      DelayQueue<Delivery> queue,
-      AtomicInteger pending,
-      Map<String, AtomicInteger> outcomes,
-      AtomicInteger redeliveries,
-      AtomicInteger lost,
-      java.util.function.Consumer<String> onRetried)
-      throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(environments.size());
-    List<Future<?>> workers = new ArrayList<>();
-    for (EventProcessor environment : environments) {
-      workers.add(
-          pool.submit(
-              () -> {
-                while (pending.get() > 0) {
-                  Delivery d = queue.poll(20, TimeUnit.MILLISECONDS);
-                  if (d == null) {
-                    continue;
-                  }
-                  try {
-                    JsonNode answer = JSON.readTree(environment.process(d.payload, HOLD));
-                    String outcome = answer.get("outcome").asText();
-                    outcomes.computeIfAbsent(outcome, k -> new AtomicInteger()).incrementAndGet();
-                    if (outcome.equals("RETRIED") && onRetried != null) {
-                      onRetried.accept(answer.get("nextTaskArn").asText());
-                    }
-                    pending.decrementAndGet();
-                  } catch (DispatchFailedException e) {
-                    outcomes
-                        .computeIfAbsent("FAILED " + e.reason(), k -> new AtomicInteger())
-                        .incrementAndGet();
-                    if (e.retryable() && d.attempt < MAX_DELIVERIES) {
-                      redeliveries.incrementAndGet();
-                      long backoff = Math.min(2000, 50L << Math.min(d.attempt, 6));
-                      queue.add(new Delivery(d.payload, d.attempt + 1, backoff));
-                    } else {
-                      lost.incrementAndGet();
-                      pending.decrementAndGet();
-                    }
-                  }
-                }
-                return null;
-              }));
-    }
-    for (Future<?> worker : workers) {
-      worker.get(10, TimeUnit.MINUTES);
-    }
-    pool.shutdown();
-  }
-
-  private static void enqueue(
-      DelayQueue<Delivery> queue, AtomicInteger pending, byte[] payload, int attempt, long delay) {
-    pending.incrementAndGet();
-    queue.add(new Delivery(payload, attempt, delay));
-  }
-
   private static byte[] request(int i) {
     Instant at = Instant.parse("2030-01-01T02:00:00Z").plus(Duration.ofMinutes(i));
     return ("{\"batchTypeId\":\"nightly-cleanup\",\"parameters\":{\"scheduledTime\":\""
             + at.toString().substring(0, 16)
             + "Z\"}}")
         .getBytes(UTF_8);
-  }
-
-  private static int count(Map<String, AtomicInteger> outcomes, String name) {
-    AtomicInteger n = outcomes.get(name);
-    return n == null ? 0 : n.get();
-  }
-
-  /** One delivery, due {@code delayMillis} after it was queued. */
-  private static final class Delivery implements Delayed {
-    final byte[] payload;
-    final int attempt;
-    private final long dueNanos;
-
-    Delivery(byte[] payload, int attempt, long delayMillis) {
-      this.payload = payload;
-      this.attempt = attempt;
-      this.dueNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
-    }
-
-    @Override
-    public long getDelay(TimeUnit unit) {
-      return unit.convert(dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
-    }
-
-    @Override
-    public int compareTo(Delayed other) {
-      return Long.compare(getDelay(TimeUnit.NANOSECONDS), other.getDelay(TimeUnit.NANOSECONDS));
-    }
   }
 }

@@ -2,7 +2,6 @@ package dev.batchrunner.core.dispatch;
 
 import dev.batchrunner.core.catalog.BatchCatalog;
 import dev.batchrunner.core.catalog.BatchDefinition;
-import dev.batchrunner.core.catalog.ParameterSpec;
 import dev.batchrunner.core.dispatch.TaskEventOutcome.Kind;
 import dev.batchrunner.core.lifecycle.Attempt;
 import dev.batchrunner.core.lifecycle.Decision;
@@ -13,13 +12,10 @@ import dev.batchrunner.core.lifecycle.TaskTransition;
 import dev.batchrunner.core.request.BatchRequest;
 import dev.batchrunner.core.request.RequestResolver;
 import dev.batchrunner.core.request.Resolution;
-import dev.batchrunner.core.text.SafeText;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
@@ -342,7 +338,7 @@ public final class TaskFollower {
             current.stopCode(),
             current.stoppedReason(),
             current.runTimeMillis(),
-            masked(batch, record.parameters()));
+            RequestResolver.mask(batch, record.parameters()));
     try {
       publisher.publish(completion);
     } catch (RuntimeException e) {
@@ -417,16 +413,5 @@ public final class TaskFollower {
       TaskStateChange change, BatchDefinition batch, IdempotencyRecord record) {
     String fromTask = change.environment(batch.container().traceIdEnv());
     return fromTask != null ? fromTask : record.traceId();
-  }
-
-  /** The parameters as they may leave the table: values of sensitive ones masked. */
-  static Map<String, String> masked(BatchDefinition batch, Map<String, String> parameters) {
-    Map<String, String> masked = new TreeMap<>();
-    parameters.forEach(
-        (name, value) -> {
-          ParameterSpec spec = batch.parameters().get(name);
-          masked.put(name, spec == null || spec.sensitive() ? SafeText.MASK : value);
-        });
-    return masked;
   }
 }

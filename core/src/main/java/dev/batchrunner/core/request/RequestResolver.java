@@ -75,7 +75,13 @@ public final class RequestResolver {
     return new Resolution.Valid(request, batch, parameters.parameters(), key, launch, masked);
   }
 
-  private static Map<String, String> mask(BatchDefinition batch, Map<String, String> given) {
+  /**
+   * The parameters as they may leave the process (logs, events): values of declared, non-sensitive
+   * parameters as given; sensitive and undeclared ones (and all, for an unknown batch) masked.
+   *
+   * @param batch the catalog entry, or null when the batch type is unknown
+   */
+  public static Map<String, String> mask(BatchDefinition batch, Map<String, String> given) {
     Map<String, String> masked = new TreeMap<>();
     given.forEach(
         (name, value) -> {

@@ -1,11 +1,12 @@
 package dev.batchrunner.function.observability;
 
 import dev.batchrunner.core.dispatch.Outcome;
-import dev.batchrunner.core.json.Json;
 import dev.batchrunner.function.event.RequestObserver;
 import dev.batchrunner.function.event.RequestSummary;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -48,44 +49,17 @@ public final class EmfMetricsObserver implements RequestObserver {
   public void completed(RequestSummary s) {
     String metric = metricName(s.outcome());
     String dimension = s.knownBatchType() ? s.batchTypeId() : UNKNOWN;
-    byte[] line =
-        Json.write(
-            json -> {
-              json.writeStartObject();
-              json.writeObjectFieldStart("_aws");
-              json.writeNumberField("Timestamp", clock.millis());
-              json.writeArrayFieldStart("CloudWatchMetrics");
-              json.writeStartObject();
-              json.writeStringField("Namespace", namespace);
-              json.writeArrayFieldStart("Dimensions");
-              json.writeStartArray();
-              json.writeString("BatchTypeId");
-              json.writeEndArray();
-              json.writeStartArray(); // the totals, for the stack's alarms
-              json.writeEndArray();
-              json.writeEndArray();
-              json.writeArrayFieldStart("Metrics");
-              json.writeStartObject();
-              json.writeStringField("Name", metric);
-              json.writeStringField("Unit", "Count");
-              json.writeEndObject();
-              json.writeStartObject();
-              json.writeStringField("Name", "DispatchLatency");
-              json.writeStringField("Unit", "Milliseconds");
-              json.writeEndObject();
-              json.writeEndArray();
-              json.writeEndObject();
-              json.writeEndArray();
-              json.writeEndObject();
-              json.writeStringField("BatchTypeId", dimension);
-              json.writeNumberField(metric, 1);
-              json.writeNumberField("DispatchLatency", s.durationMillis());
-              if (s.traceId() != null) {
-                json.writeStringField("traceId", s.traceId());
-              }
-              json.writeEndObject();
-            });
-    sink.accept(new String(line, StandardCharsets.UTF_8));
+    Map<String, String> properties = new LinkedHashMap<>();
+    properties.put("traceId", s.traceId());
+    sink.accept(
+        EmfLine.write(
+            namespace,
+            clock.millis(),
+            dimension,
+            List.of(
+                new EmfLine.Metric(metric, "Count", 1),
+                new EmfLine.Metric("DispatchLatency", "Milliseconds", s.durationMillis())),
+            properties));
   }
 
   static String metricName(Outcome outcome) {

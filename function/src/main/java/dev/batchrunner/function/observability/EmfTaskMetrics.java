@@ -1,12 +1,14 @@
 package dev.batchrunner.function.observability;
 
 import dev.batchrunner.core.dispatch.TaskEventOutcome;
-import dev.batchrunner.core.json.Json;
 import dev.batchrunner.core.lifecycle.TaskStateChange;
 import dev.batchrunner.function.event.RequestSummary;
 import dev.batchrunner.function.event.TaskObserver;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -35,49 +37,16 @@ public final class EmfTaskMetrics implements TaskObserver {
       return;
     }
     Long runTime = outcome.attempt() == null ? null : outcome.attempt().runTimeMillis();
-    byte[] line =
-        Json.write(
-            json -> {
-              json.writeStartObject();
-              json.writeObjectFieldStart("_aws");
-              json.writeNumberField("Timestamp", clock.millis());
-              json.writeArrayFieldStart("CloudWatchMetrics");
-              json.writeStartObject();
-              json.writeStringField("Namespace", namespace);
-              json.writeArrayFieldStart("Dimensions");
-              json.writeStartArray();
-              json.writeString("BatchTypeId");
-              json.writeEndArray();
-              json.writeStartArray(); // the totals, for the stack's alarms
-              json.writeEndArray();
-              json.writeEndArray();
-              json.writeArrayFieldStart("Metrics");
-              json.writeStartObject();
-              json.writeStringField("Name", metric);
-              json.writeStringField("Unit", "Count");
-              json.writeEndObject();
-              if (runTime != null) {
-                json.writeStartObject();
-                json.writeStringField("Name", "TaskRunTime");
-                json.writeStringField("Unit", "Milliseconds");
-                json.writeEndObject();
-              }
-              json.writeEndArray();
-              json.writeEndObject();
-              json.writeEndArray();
-              json.writeEndObject();
-              json.writeStringField("BatchTypeId", outcome.batchTypeId());
-              json.writeNumberField(metric, 1);
-              if (runTime != null) {
-                json.writeNumberField("TaskRunTime", runTime);
-              }
-              if (outcome.traceId() != null) {
-                json.writeStringField("traceId", outcome.traceId());
-              }
-              json.writeStringField("taskArn", outcome.taskArn());
-              json.writeEndObject();
-            });
-    sink.accept(new String(line, StandardCharsets.UTF_8));
+    List<EmfLine.Metric> metrics = new ArrayList<>();
+    metrics.add(new EmfLine.Metric(metric, "Count", 1));
+    if (runTime != null) {
+      metrics.add(new EmfLine.Metric("TaskRunTime", "Milliseconds", runTime));
+    }
+    Map<String, String> properties = new LinkedHashMap<>();
+    properties.put("traceId", outcome.traceId());
+    properties.put("taskArn", outcome.taskArn());
+    sink.accept(
+        EmfLine.write(namespace, clock.millis(), outcome.batchTypeId(), metrics, properties));
   }
 
   @Override
