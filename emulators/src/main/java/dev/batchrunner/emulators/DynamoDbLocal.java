@@ -13,8 +13,13 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.CreateGlobalSecondaryIndexAction;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndexUpdate;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveSpecification;
@@ -89,22 +94,32 @@ public final class DynamoDbLocal implements AutoCloseable {
   }
 
   /** Creates the idempotency table as template.yaml declares it (key id, TTL expiresAt). */
+  /** The table's global secondary indexes, as template.yaml declares them (name to key schema). */
+  static final List<GlobalSecondaryIndex> INDEXES =
+      List.of(
+          index("byTraceId", key("traceId", KeyType.HASH)),
+          index(
+              "byBatchType", key("batchTypeId", KeyType.HASH), key("createdAtMs", KeyType.RANGE)));
+
+  /**
+   * Creates the idempotency table as template.yaml does: key {@code id}, TTL on {@code expiresAt},
+   * the operator's indexes. A table kept from an earlier run gets the indexes it lacks.
+   */
   public static void createIdempotencyTable(DynamoDbClient client, String table) {
+    List<AttributeDefinition> attributes =
+        List.of(
+            attribute("id", ScalarAttributeType.S),
+            attribute("traceId", ScalarAttributeType.S),
+            attribute("batchTypeId", ScalarAttributeType.S),
+            attribute("createdAtMs", ScalarAttributeType.N));
     try {
       client.createTable(
           b ->
               b.tableName(table)
                   .billingMode(BillingMode.PAY_PER_REQUEST)
-                  .attributeDefinitions(
-                      AttributeDefinition.builder()
-                          .attributeName("id")
-                          .attributeType(ScalarAttributeType.S)
-                          .build())
-                  .keySchema(
-                      KeySchemaElement.builder()
-                          .attributeName("id")
-                          .keyType(KeyType.HASH)
-                          .build()));
+                  .attributeDefinitions(attributes)
+                  .keySchema(key("id", KeyType.HASH))
+                  .globalSecondaryIndexes(INDEXES));
       client.updateTimeToLive(
           b ->
               b.tableName(table)
@@ -114,8 +129,71 @@ public final class DynamoDbLocal implements AutoCloseable {
                           .enabled(true)
                           .build()));
     } catch (ResourceInUseException alreadyThere) {
-      // Kept from an earlier run (the local runner's state): fine.
+      // Kept from an earlier run (the local runner's state): add the indexes it may lack.
+      List<String> existing = new ArrayList<>();
+      var described = client.describeTable(b -> b.tableName(table)).table();
+      if (described.hasGlobalSecondaryIndexes()) {
+        described.globalSecondaryIndexes().forEach(i -> existing.add(i.indexName()));
+      }
+      for (GlobalSecondaryIndex index : INDEXES) {
+        if (!existing.contains(index.indexName())) {
+          // One index at a time, as DynamoDB allows: the next waits until this one is ACTIVE.
+          awaitIndexesActive(client, table);
+          client.updateTable(
+              b ->
+                  b.tableName(table)
+                      .attributeDefinitions(attributes)
+                      .globalSecondaryIndexUpdates(
+                          GlobalSecondaryIndexUpdate.builder()
+                              .create(
+                                  CreateGlobalSecondaryIndexAction.builder()
+                                      .indexName(index.indexName())
+                                      .keySchema(index.keySchema())
+                                      .projection(index.projection())
+                                      .build())
+                              .build()));
+        }
+      }
     }
+  }
+
+  private static void awaitIndexesActive(DynamoDbClient client, String table) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      var description = client.describeTable(b -> b.tableName(table)).table();
+      boolean active =
+          !description.hasGlobalSecondaryIndexes()
+              || description.globalSecondaryIndexes().stream()
+                  .allMatch(i -> "ACTIVE".equals(i.indexStatusAsString()));
+      if (active) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("indexes of " + table + " not ACTIVE within 60 s");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + table, e);
+      }
+    }
+  }
+
+  private static GlobalSecondaryIndex index(String name, KeySchemaElement... keys) {
+    return GlobalSecondaryIndex.builder()
+        .indexName(name)
+        .keySchema(keys)
+        .projection(Projection.builder().projectionType(ProjectionType.ALL).build())
+        .build();
+  }
+
+  private static KeySchemaElement key(String name, KeyType type) {
+    return KeySchemaElement.builder().attributeName(name).keyType(type).build();
+  }
+
+  private static AttributeDefinition attribute(String name, ScalarAttributeType type) {
+    return AttributeDefinition.builder().attributeName(name).attributeType(type).build();
   }
 
   public void createIdempotencyTable(String table) {

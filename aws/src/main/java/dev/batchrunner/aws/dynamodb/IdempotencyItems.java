@@ -16,14 +16,18 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * batchTypeId}, {@code status}, {@code traceId}, {@code requestHash}, {@code explicitKey}, {@code
  * parameters} (M of S), {@code attempt} (N), {@code attempts} (L of M: {@code attempt}, {@code
  * taskArn}, {@code lastStatus}, {@code version}, {@code exitCode}, {@code stopCode}, {@code
- * stoppedReason}, {@code containerReason}, {@code startedAt}, {@code stoppedAt}; absent values left
- * out), {@code taskArns} (L of S, every attempt's, for people reading the table), {@code createdAt}
- * (ISO-8601), {@code expiresAt} (N, epoch seconds: the TTL), {@code inProgressUntil} and {@code
- * completionDue} (N, epoch millis), {@code claimId}, {@code revision}. An item written before
- * records had attempts (only {@code taskArns}) reads as attempt 1 with its first task.
+ * stoppedReason}, {@code containerReason}, {@code startedAt}, {@code stoppedAt}, {@code
+ * startReason}; absent values left out), {@code taskArns} (L of S, every attempt's, for people
+ * reading the table), {@code createdAt} (ISO-8601), {@code expiresAt} (N, epoch seconds: the TTL),
+ * {@code inProgressUntil} and {@code completionDue} (N, epoch millis), {@code claimId}, {@code
+ * revision}. An item written before records had attempts (only {@code taskArns}) reads as attempt 1
+ * with its first task.
  */
 public final class IdempotencyItems {
   public static final String REVISION = "revision";
+
+  /** {@code createdAt} in epoch millis, the sort key of the table's batch-type index. */
+  public static final String CREATED_AT_MS = "createdAtMs";
 
   private IdempotencyItems() {}
 
@@ -54,6 +58,7 @@ public final class IdempotencyItems {
             .build());
     if (r.createdAt() != null) {
       item.put("createdAt", s(r.createdAt().toString()));
+      item.put(CREATED_AT_MS, n(r.createdAt().toEpochMilli()));
     }
     if (r.expiresAt() != null) {
       item.put(DynamoDbIdempotencyStore.TTL_ATTRIBUTE, n(r.expiresAt().getEpochSecond()));
@@ -124,6 +129,7 @@ public final class IdempotencyItems {
     putS(m, "containerReason", a.containerReason());
     putS(m, "startedAt", a.startedAt() == null ? null : a.startedAt().toString());
     putS(m, "stoppedAt", a.stoppedAt() == null ? null : a.stoppedAt().toString());
+    putS(m, "startReason", a.startReason());
     return m;
   }
 
@@ -142,7 +148,8 @@ public final class IdempotencyItems {
         text(m, "stoppedReason"),
         text(m, "containerReason"),
         started == null ? null : Instant.parse(started),
-        stopped == null ? null : Instant.parse(stopped));
+        stopped == null ? null : Instant.parse(stopped),
+        text(m, "startReason"));
   }
 
   private static Instant millis(Map<String, AttributeValue> item, String name) {

@@ -168,7 +168,11 @@ public final class BatchDispatcher {
     LifecycleState state = found.lifecycle();
     if (TaskTransition.mayRerun(state, valid.batch())) {
       return runner
-          .claim(found, state.nextAttempt(), valid.batch().idempotencyWindow(), remaining)
+          .claim(
+              found,
+              state.nextAttempt("re-sent request (trace id " + request.traceId() + ")"),
+              valid.batch().idempotencyWindow(),
+              remaining)
           .map(claimed -> launch(valid, claimed, found))
           .orElse(null);
     }
@@ -221,6 +225,71 @@ public final class BatchDispatcher {
         result.taskArns(),
         result.dryRun(),
         claimed.attempt());
+  }
+
+  /**
+   * An operator's re-run of record {@code id}: the lifecycle's new-attempt path, with {@code
+   * reason} kept as the attempt's start reason. A {@code FAILED} record starts its next attempt; a
+   * {@code SUCCEEDED} one only with {@code force}; one in flight ({@code IN_PROGRESS}, {@code
+   * DISPATCHED}, {@code RUNNING}) never. The request is resolved again from the record (its
+   * parameters after defaults and explicit key) against today's catalog, and must keep its key.
+   *
+   * @param remaining how long the caller may run, or {@link Duration#ZERO} if unknown
+   * @throws DispatchFailedException when the record cannot be read or written, or ECS did not start
+   *     the task (the record is then as it was)
+   */
+  public RerunOutcome rerun(String id, String reason, boolean force, Duration remaining) {
+    for (int round = 0; round < AttemptRunner.MAX_ROUNDS; round++) {
+      Optional<IdempotencyRecord> read = store.find(id);
+      if (read.isEmpty()) {
+        return new RerunOutcome.NotFound(id);
+      }
+      IdempotencyRecord found = read.get();
+      RequestStatus status = found.status();
+      if (!status.isFinal()) {
+        return new RerunOutcome.Refused(
+            status,
+            "attempt "
+                + found.attempt()
+                + " is "
+                + status
+                + ": a request in flight is never re-run; wait for it to end");
+      }
+      if (status == RequestStatus.SUCCEEDED && !force) {
+        return new RerunOutcome.Refused(
+            status, "the request SUCCEEDED: give --force to run it once more");
+      }
+      Resolution resolution = resolve(RequestRecords.request(found));
+      if (!(resolution instanceof Resolution.Valid valid)) {
+        Rejection rejection = ((Resolution.Invalid) resolution).rejection();
+        return new RerunOutcome.Refused(
+            status,
+            "the record's request no longer resolves against the catalog: "
+                + rejection.field()
+                + ": "
+                + rejection.reason());
+      }
+      if (!valid.key().id().equals(found.id())) {
+        return new RerunOutcome.Refused(
+            status,
+            "the catalog now gives the record's request another key ("
+                + valid.key().id()
+                + "); send the request instead");
+      }
+      Optional<IdempotencyRecord> claimed =
+          runner.claim(
+              found,
+              found.lifecycle().nextAttempt("rerun: " + reason),
+              valid.batch().idempotencyWindow(),
+              remaining);
+      if (claimed.isPresent()) {
+        return new RerunOutcome.Started(launch(valid, claimed.get(), found));
+      }
+    }
+    throw new DispatchFailedException(
+        "record " + id + " kept changing under this re-run; try again",
+        FailureReason.IN_PROGRESS,
+        null);
   }
 
   private static Rejected reject(BatchRequest request, String field, String reason) {

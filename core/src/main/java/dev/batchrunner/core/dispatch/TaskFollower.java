@@ -9,7 +9,6 @@ import dev.batchrunner.core.lifecycle.LifecycleState;
 import dev.batchrunner.core.lifecycle.RequestStatus;
 import dev.batchrunner.core.lifecycle.TaskStateChange;
 import dev.batchrunner.core.lifecycle.TaskTransition;
-import dev.batchrunner.core.request.BatchRequest;
 import dev.batchrunner.core.request.RequestResolver;
 import dev.batchrunner.core.request.Resolution;
 import java.time.Clock;
@@ -225,14 +224,7 @@ public final class TaskFollower {
       BatchDefinition batch,
       String traceId,
       Duration remaining) {
-    Resolution resolution =
-        resolver.resolve(
-            new BatchRequest(
-                claimed.batchTypeId(),
-                claimed.traceId(),
-                claimed.parameters(),
-                claimed.explicitKey(),
-                null));
+    Resolution resolution = resolver.resolve(RequestRecords.request(claimed));
     if (!(resolution instanceof Resolution.Valid valid)) {
       return notStarted(
           change,

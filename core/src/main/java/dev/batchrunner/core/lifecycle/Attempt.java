@@ -17,6 +17,8 @@ import java.time.Instant;
  * @param containerReason the {@code reason} of the catalog's container, or null
  * @param startedAt when the task started running, or null
  * @param stoppedAt when it stopped, or null
+ * @param startReason why this attempt started: null for attempt 1 (the request), else the retry
+ *     policy's decision, a re-sent request, or an operator's {@code rerun} with its reason
  */
 public record Attempt(
     int number,
@@ -28,7 +30,8 @@ public record Attempt(
     String stoppedReason,
     String containerReason,
     Instant startedAt,
-    Instant stoppedAt) {
+    Instant stoppedAt,
+    String startReason) {
 
   /** The {@link #version()} of an attempt no event has been applied to. */
   public static final long NO_VERSION = -1;
@@ -39,9 +42,41 @@ public record Attempt(
     }
   }
 
+  /** An attempt without a start reason (attempt 1, or one recorded before reasons were kept). */
+  public Attempt(
+      int number,
+      String taskArn,
+      String lastStatus,
+      long version,
+      Integer exitCode,
+      String stopCode,
+      String stoppedReason,
+      String containerReason,
+      Instant startedAt,
+      Instant stoppedAt) {
+    this(
+        number,
+        taskArn,
+        lastStatus,
+        version,
+        exitCode,
+        stopCode,
+        stoppedReason,
+        containerReason,
+        startedAt,
+        stoppedAt,
+        null);
+  }
+
   /** A new attempt whose RunTask has not returned: no task, no event. */
   public static Attempt pending(int number) {
-    return new Attempt(number, null, null, NO_VERSION, null, null, null, null, null, null);
+    return pending(number, null);
+  }
+
+  /** A new attempt, started for {@code startReason}, whose RunTask has not returned. */
+  public static Attempt pending(int number, String startReason) {
+    return new Attempt(
+        number, null, null, NO_VERSION, null, null, null, null, null, null, startReason);
   }
 
   /** This attempt with its task ARN recorded (RunTask returned it, or an event adopted it). */
@@ -56,7 +91,8 @@ public record Attempt(
         stoppedReason,
         containerReason,
         startedAt,
-        stoppedAt);
+        stoppedAt,
+        startReason);
   }
 
   /**
@@ -76,7 +112,8 @@ public record Attempt(
         orElse(change.status().stoppedReason(), stoppedReason),
         orElse(container == null ? null : container.reason(), containerReason),
         orElse(change.times().startedAt(), startedAt),
-        orElse(change.times().stoppedAt(), stoppedAt));
+        orElse(change.times().stoppedAt(), stoppedAt),
+        startReason);
   }
 
   /**
@@ -94,7 +131,8 @@ public record Attempt(
         reason,
         containerReason,
         startedAt,
-        stoppedAt);
+        stoppedAt,
+        startReason);
   }
 
   /** How long the task ran, from started to stopped; null unless both are known. */

@@ -70,8 +70,13 @@ public record LifecycleState(RequestStatus status, int attempt, List<Attempt> at
    * pending entry; the earlier entries kept. Used by an automatic retry and by a re-run.
    */
   public LifecycleState nextAttempt() {
+    return nextAttempt(null);
+  }
+
+  /** {@link #nextAttempt()}, the new entry keeping why it started. */
+  public LifecycleState nextAttempt(String startReason) {
     List<Attempt> next = new ArrayList<>(attempts);
-    next.add(Attempt.pending(attempt + 1));
+    next.add(Attempt.pending(attempt + 1, startReason));
     return new LifecycleState(RequestStatus.IN_PROGRESS, attempt + 1, next);
   }
 

@@ -88,7 +88,7 @@ public final class TaskTransition {
     LifecycleState failed = state.with(RequestStatus.FAILED, applied);
     if (batch.lifecycle().retry().decide(applied.number(), applied.failure())
         == RetryAction.RETRY) {
-      LifecycleState retried = failed.nextAttempt();
+      LifecycleState retried = failed.nextAttempt(retryReason(applied));
       return new Decision.Retry(retried, retried.attempt());
     }
     return new Decision.Finish(failed, RequestStatus.FAILED);
@@ -103,6 +103,15 @@ public final class TaskTransition {
    */
   public static boolean mayRerun(LifecycleState state, BatchDefinition batch) {
     return state.status() == RequestStatus.FAILED && batch.lifecycle().rerunFailed();
+  }
+
+  /** Why the retry policy started the next attempt, in words for the record and the log. */
+  static String retryReason(Attempt failed) {
+    String what =
+        failed.exitCode() != null
+            ? "exit code " + failed.exitCode()
+            : failed.stopCode() != null ? failed.stopCode() : "no exit code";
+    return "retry policy: attempt " + failed.number() + " failed (" + what + ")";
   }
 
   /** A task known to RunTask but not yet running is at least {@code DISPATCHED}. */

@@ -183,7 +183,8 @@ class TaskTransitionTest {
     assertEquals(TASK_1, failed.taskArn());
     assertEquals("STOPPED", failed.lastStatus());
     assertEquals("SpotInterruption", failed.stopCode());
-    assertEquals(Attempt.pending(2), next.current());
+    assertEquals(
+        Attempt.pending(2, "retry policy: attempt 1 failed (SpotInterruption)"), next.current());
   }
 
   @Test
