@@ -2,6 +2,7 @@ package dev.batchrunner.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,10 +63,25 @@ public final class BatchRunnerCli implements Runnable {
     return commandLine(env, out, err).execute(args);
   }
 
+  /** {@link #execute(String[], Map, PrintWriter, PrintWriter)} telling ages by {@code clock}. */
+  static int execute(
+      String[] args, Map<String, String> env, Clock clock, PrintWriter out, PrintWriter err) {
+    return commandLine(env, clock, out, err).execute(args);
+  }
+
   /** The command tree: the top-level command and one subcommand per class. */
   static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
+    return commandLine(env, Clock.systemUTC(), out, err);
+  }
+
+  /** The command tree, with the clock the record commands tell ages by. */
+  static CommandLine commandLine(
+      Map<String, String> env, Clock clock, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new BatchRunnerCli());
     cli.addSubcommand(new LocalCommand(env));
+    cli.addSubcommand(new StatusCommand(env, clock));
+    cli.addSubcommand(new ListCommand(env, clock));
+    cli.addSubcommand(new RerunCommand(env, clock));
     // Later commands (validate, explain, status, list, rerun, replay, generate, guard) go here.
     cli.setOut(out);
     cli.setErr(err);
@@ -88,7 +104,8 @@ public final class BatchRunnerCli implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing COMMAND (one of: local)");
+    throw new ParameterException(
+        spec.commandLine(), "missing COMMAND (one of: local, status, list, rerun)");
   }
 
   /** A usage error: what is wrong with which argument, and where to read more; exit 2. */

@@ -56,13 +56,15 @@ public final class FunctionFactory {
    * @param store the idempotency store the pipeline uses
    * @param launcher the task launcher the pipeline uses: the ECS one, or with {@code DRY_RUN} the
    *     one that only builds the request and hands it to {@link Options#dryRunSink()}
+   * @param dispatcher the pipeline's dispatcher (the CLI's {@code rerun} starts attempts with it)
    */
   public record Assembly(
       EventProcessor processor,
       RandomIds ids,
       BatchCatalog catalog,
       IdempotencyStore store,
-      TaskLauncher launcher) {}
+      TaskLauncher launcher,
+      BatchDispatcher dispatcher) {}
 
   /**
    * What a caller may change in the assembly; everything else follows the configuration. Build with
@@ -273,13 +275,11 @@ public final class FunctionFactory {
                     ? productionTaskObserver(config.metricsNamespace(), options.clock())
                     : options.taskObserver())
             : options.taskEvents();
+    BatchDispatcher dispatcher =
+        new BatchDispatcher(config.catalog(), store, launcher, options.clock(), ids);
     EventProcessor processor =
-        new EventProcessor(
-            new EventParser(ids),
-            new BatchDispatcher(config.catalog(), store, launcher, options.clock(), ids),
-            observer,
-            taskEvents);
-    return new Assembly(processor, ids, config.catalog(), store, launcher);
+        new EventProcessor(new EventParser(ids), dispatcher, observer, taskEvents);
+    return new Assembly(processor, ids, config.catalog(), store, launcher, dispatcher);
   }
 
   /** One JSON log line and EMF metrics (to stdout, Lambda's log stream) per request. */
