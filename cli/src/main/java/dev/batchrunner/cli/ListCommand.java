@@ -84,7 +84,7 @@ final class ListCommand extends RecordsCommand implements Callable<Integer> {
     RequestStatus wanted = status();
     Instant now = clock.instant();
     Instant from = since == null ? null : now.minus(duration());
-    BatchCatalog catalog = catalogOption.load(environment);
+    BatchCatalog catalog = catalogOption.load(aws.catalogEnvironment(environment));
     List<String> batchTypes =
         batch != null ? List.of(batch) : List.copyOf(new TreeSet<>(catalog.batchTypeIds()));
     List<IdempotencyRecord> records =

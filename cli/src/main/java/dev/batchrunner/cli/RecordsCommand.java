@@ -29,8 +29,15 @@ abstract class RecordsCommand {
    * exit 1 with what failed.
    */
   <T> T withQueries(AwsOptions aws, Function<DynamoDbRecordQueries, T> work) {
-    String table = aws.table(environment);
-    AwsConnection connection = aws.connection(environment);
+    try (AwsOptions.Session session = aws.open(environment)) {
+      return withQueries(aws, session.env(), work);
+    }
+  }
+
+  private static <T> T withQueries(
+      AwsOptions aws, Map<String, String> env, Function<DynamoDbRecordQueries, T> work) {
+    String table = aws.table(env);
+    AwsConnection connection = aws.connection(env);
     try (SdkHttpClient http = SdkClients.httpClient();
         DynamoDbClient dynamo = SdkClients.dynamoDb(connection, http, ClientSettings.DYNAMODB)) {
       return work.apply(new DynamoDbRecordQueries(dynamo, table));

@@ -84,32 +84,35 @@ final class RerunCommand implements Callable<Integer> {
     if (reason.isBlank()) {
       throw new CliException(ExitCode.USAGE, "--reason: give why, e.g. a ticket");
     }
-    BatchCatalog catalog = catalogOption.load(environment);
-    FunctionConfig config =
-        new FunctionConfig(
-            aws.table(environment),
-            catalog,
-            false,
-            EmfMetricsObserver.DEFAULT_NAMESPACE,
-            false,
-            aws.connection(environment));
-    FunctionFactory.Assembly function =
-        FunctionFactory.assemble(
-            config,
-            FunctionFactory.Options.builder()
-                .clock(clock)
-                .observer(summary -> {})
-                .taskObserver(new QuietTasks())
-                .build());
+    BatchCatalog catalog = catalogOption.load(aws.catalogEnvironment(environment));
+    PrintWriter err = spec.commandLine().getErr();
     RerunOutcome outcome;
-    try {
+    String table;
+    try (AwsOptions.Session session = aws.open(environment)) {
+      table = aws.table(session.env());
+      FunctionConfig config =
+          new FunctionConfig(
+              table,
+              catalog,
+              session.local(),
+              EmfMetricsObserver.DEFAULT_NAMESPACE,
+              false,
+              aws.connection(session.env()));
+      FunctionFactory.Assembly function =
+          FunctionFactory.assemble(
+              config,
+              FunctionFactory.Options.builder()
+                  .clock(clock)
+                  .observer(summary -> {})
+                  .taskObserver(new QuietTasks())
+                  .dryRunSink(json -> err.println("RunTask request (dry run, not sent):\n" + json))
+                  .build());
       outcome = function.dispatcher().rerun(key, reason.trim(), force, Duration.ofMinutes(1));
     } catch (DispatchFailedException e) {
       throw new CliException(ExitCode.FAILURE, e.getMessage(), e);
     }
     if (outcome instanceof RerunOutcome.NotFound) {
-      throw new CliException(
-          ExitCode.NOT_FOUND, "no record " + key + " in table " + config.table());
+      throw new CliException(ExitCode.NOT_FOUND, "no record " + key + " in table " + table);
     }
     if (outcome instanceof RerunOutcome.Refused refused) {
       throw new CliException(

@@ -88,7 +88,7 @@ final class StatusCommand extends RecordsCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    BatchCatalog catalog = catalogOption.load(environment);
+    BatchCatalog catalog = catalogOption.load(aws.catalogEnvironment(environment));
     if (selector.batch == null && (!parameters.isEmpty() || explicitKey != null)) {
       throw new CliException(ExitCode.USAGE, "--param and --idempotency-key go with --batch");
     }
@@ -124,7 +124,7 @@ final class StatusCommand extends RecordsCommand implements Callable<Integer> {
           "no record "
               + (lookedFor != null ? lookedFor : "with trace id " + selector.traceId)
               + " in table "
-              + aws.table(environment)
+              + (aws.local ? LocalCommand.TABLE + " (--local)" : aws.table(environment))
               + " (never dispatched, or past its window and deleted)");
     }
     if (output.json) {
