@@ -128,6 +128,57 @@ class LocalCommandIT {
     }
   }
 
+  @Test
+  void theOperatorCommands_withLocal_readTheLocalRunnersRecords() throws Exception {
+    assertEquals(0, local("monolith-put-events.json").code);
+    String key = "daily-report#838f1a124fc277bb2f383b1b2740b9487818fe6d2b34922759023a2458f096a8";
+
+    Run status =
+        cli(
+            "status",
+            "--local",
+            "--batch",
+            "daily-report",
+            "--param",
+            "reportDate=2026-11-22",
+            "--param",
+            "tenant=acme",
+            "--json");
+    Run list = cli("list", "--local");
+    Run rerun = cli("rerun", "--local", "--key", key, "--reason", "test");
+
+    assertEquals(0, status.code, status.err);
+    assertEquals(key, status.answer().get("idempotencyKey").asText());
+    assertEquals("DISPATCHED", status.answer().get("status").asText());
+    assertEquals(0, list.code, list.err);
+    assertTrue(list.out.contains(key), list.out);
+    assertEquals(ExitCode.USAGE, rerun.code, rerun.out);
+    assertTrue(rerun.err.contains("in flight is never re-run"), rerun.err);
+  }
+
+  @Test
+  void theOperatorCommands_withLocalAndNoRecordsYet_sayWhatToRunFirst() {
+    Run status = cli("status", "--local", "--key", "daily-report#0");
+
+    assertEquals(ExitCode.NOT_FOUND, status.code, status.err);
+    assertTrue(status.err.contains("./batch-runner local"), status.err);
+  }
+
+  private Run cli(String... words) {
+    List<String> args = new ArrayList<>(List.of(words));
+    args.addAll(List.of("--catalog", Fixtures.catalogFile().toString()));
+    args.addAll(List.of("--state", state.toString()));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        BatchRunnerCli.execute(
+            args.toArray(String[]::new),
+            Map.of(),
+            new PrintWriter(out, true),
+            new PrintWriter(err, true));
+    return new Run(code, out.toString(), err.toString());
+  }
+
   private Run local(String event, String... options) {
     List<String> args = new ArrayList<>();
     args.add("local");
