@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
+import dev.batchrunner.aws.dynamodb.DynamoDbRecordQueries;
 import dev.batchrunner.aws.ecs.EcsTaskLauncher;
 import dev.batchrunner.aws.events.EventBridgeCompletionPublisher;
 import dev.batchrunner.aws.sdk.ClientSettings;
@@ -42,11 +43,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -545,6 +548,40 @@ class TemplateContractTest {
       for (String pattern : List.of(Completion.SOURCE, Completion.SUCCEEDED, Completion.FAILED)) {
         assertTrue(description.contains(pattern), pattern + " missing from " + description);
       }
+    }
+  }
+
+  @Test
+  void idempotencyTable_hasTheIndexesTheCliQueries_andLeavesTheTraceIndexOutForAnUpgrade() {
+    Map<String, Object> table = properties("IdempotencyTable");
+    for (String traceIndex : List.of("true", "false")) {
+      Map<String, Object> stack = new HashMap<>(stack(""));
+      stack.put("TraceIdIndex", traceIndex);
+      Map<String, List<String>> indexes = new TreeMap<>();
+      Set<String> keyAttributes = new TreeSet<>(Set.of(DynamoDbIdempotencyStore.KEY));
+      for (Object index : list(evaluate(table.get("GlobalSecondaryIndexes"), stack))) {
+        List<String> keys = new ArrayList<>();
+        for (Object key : list(map(index).get("KeySchema"))) {
+          keys.add((String) map(key).get("AttributeName"));
+        }
+        keyAttributes.addAll(keys);
+        indexes.put((String) map(index).get("IndexName"), keys);
+        assertEquals("ALL", map(map(index).get("Projection")).get("ProjectionType"));
+      }
+      Map<String, List<String>> expected = new TreeMap<>();
+      expected.put(
+          DynamoDbRecordQueries.BATCH_INDEX,
+          List.of("batchTypeId", DynamoDbRecordQueries.CREATED_AT_MS));
+      if (traceIndex.equals("true")) {
+        expected.put(DynamoDbRecordQueries.TRACE_INDEX, List.of("traceId"));
+      }
+      assertEquals(expected, indexes, "TraceIdIndex=" + traceIndex);
+      // CloudFormation refuses an attribute definition no key uses: exactly the keys' attributes.
+      Set<String> defined = new TreeSet<>();
+      for (Object attribute : list(evaluate(table.get("AttributeDefinitions"), stack))) {
+        defined.add((String) map(attribute).get("AttributeName"));
+      }
+      assertEquals(keyAttributes, defined, "TraceIdIndex=" + traceIndex);
     }
   }
 
