@@ -51,6 +51,17 @@ final class AwsOptions {
   String profile;
 
   /**
+   * Checks the usage before any work (a missing table or region is exit 2 first, before the
+   * catalog's problems): with {@code --local} both come from the local runner.
+   */
+  void check(Map<String, String> env) {
+    if (!local) {
+      table(env);
+      connection(env);
+    }
+  }
+
+  /**
    * The environment the catalog's placeholders are filled from: with {@code --local}, the local
    * runner's values for the shipped catalog's placeholders that {@code env} does not set.
    */

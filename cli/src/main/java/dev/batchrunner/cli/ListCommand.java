@@ -84,6 +84,7 @@ final class ListCommand extends RecordsCommand implements Callable<Integer> {
     RequestStatus wanted = status();
     Instant now = clock.instant();
     Instant from = since == null ? null : now.minus(duration());
+    aws.check(environment);
     BatchCatalog catalog = catalogOption.load(aws.catalogEnvironment(environment));
     List<String> batchTypes =
         batch != null ? List.of(batch) : List.copyOf(new TreeSet<>(catalog.batchTypeIds()));

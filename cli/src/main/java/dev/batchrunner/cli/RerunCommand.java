@@ -84,6 +84,7 @@ final class RerunCommand implements Callable<Integer> {
     if (reason.isBlank()) {
       throw new CliException(ExitCode.USAGE, "--reason: give why, e.g. a ticket");
     }
+    aws.check(environment);
     BatchCatalog catalog = catalogOption.load(aws.catalogEnvironment(environment));
     PrintWriter err = spec.commandLine().getErr();
     RerunOutcome outcome;

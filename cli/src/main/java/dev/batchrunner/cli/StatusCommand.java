@@ -88,6 +88,7 @@ final class StatusCommand extends RecordsCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    aws.check(environment);
     BatchCatalog catalog = catalogOption.load(aws.catalogEnvironment(environment));
     if (selector.batch == null && (!parameters.isEmpty() || explicitKey != null)) {
       throw new CliException(ExitCode.USAGE, "--param and --idempotency-key go with --batch");

@@ -130,6 +130,51 @@ class PackagedCliIT {
     assertTrue(run.err.contains("./batch-runner"), run.err);
   }
 
+  @Test
+  void jar_status_readsTheLocalRunnersRecord_andExits3Or2AsTheContractSays() throws Exception {
+    assertEquals(0, local("monolith-put-events.json").code);
+    String key = "daily-report#838f1a124fc277bb2f383b1b2740b9487818fe6d2b34922759023a2458f096a8";
+    String[] local = {"--local", "--state", dir.resolve("state").toString()};
+    String catalog = Fixtures.catalogFile().toString();
+
+    Run found =
+        java(
+            concat("-jar", JAR.toString(), "status", "--key", key, "--json", "--catalog", catalog)
+                .with(local));
+    Run missing =
+        java(
+            concat(
+                    "-jar",
+                    JAR.toString(),
+                    "status",
+                    "--key",
+                    "daily-report#0",
+                    "--catalog",
+                    catalog)
+                .with(local));
+    Run noTable = java("-jar", JAR.toString(), "status", "--key", key, "--region", "eu-west-1");
+
+    assertEquals(0, found.code, found.err);
+    assertEquals("DISPATCHED", found.answer().get("status").asText());
+    assertEquals(key, found.answer().get("idempotencyKey").asText());
+    assertEquals(3, missing.code, missing.err);
+    assertEquals("", missing.out);
+    assertEquals(2, noTable.code, noTable.err);
+    assertTrue(noTable.err.contains("--table"), noTable.err);
+  }
+
+  private static Args concat(String... first) {
+    return new Args(List.of(first));
+  }
+
+  private record Args(List<String> first) {
+    String[] with(String... more) {
+      List<String> all = new ArrayList<>(first);
+      all.addAll(List.of(more));
+      return all.toArray(String[]::new);
+    }
+  }
+
   private Run local(String event, String... options) throws Exception {
     List<String> args = new ArrayList<>();
     args.addAll(List.of("-jar", JAR.toString(), "local"));
@@ -147,6 +192,7 @@ class PackagedCliIT {
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().remove("BATCH_CATALOG");
+    builder.environment().remove("IDEMPOTENCY_TABLE");
     Process process = builder.start();
     process.getOutputStream().close();
     CompletableFuture<Timed> out =
