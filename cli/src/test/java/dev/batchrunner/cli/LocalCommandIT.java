@@ -180,21 +180,10 @@ class LocalCommandIT {
   }
 
   private Run local(String event, String... options) {
-    List<String> args = new ArrayList<>();
-    args.add("local");
-    args.add(Fixtures.events().resolve(event).toString());
-    args.addAll(List.of("--catalog", Fixtures.catalogFile().toString()));
-    args.addAll(List.of("--state", state.toString()));
-    args.addAll(List.of(options));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        BatchRunnerCli.execute(
-            args.toArray(String[]::new),
-            Map.of(),
-            new PrintWriter(out, true),
-            new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
+    List<String> words =
+        new ArrayList<>(List.of("local", Fixtures.events().resolve(event).toString()));
+    words.addAll(List.of(options));
+    return cli(words.toArray(String[]::new));
   }
 
   private static int count(String text, String part) {
