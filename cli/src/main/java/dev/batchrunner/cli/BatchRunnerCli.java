@@ -79,10 +79,13 @@ public final class BatchRunnerCli implements Runnable {
       Map<String, String> env, Clock clock, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new BatchRunnerCli());
     cli.addSubcommand(new LocalCommand(env));
+    cli.addSubcommand(new ValidateCommand(env));
+    cli.addSubcommand(new ExplainCommand(env));
     cli.addSubcommand(new StatusCommand(env, clock));
     cli.addSubcommand(new ListCommand(env, clock));
     cli.addSubcommand(new RerunCommand(env, clock));
-    // Later commands (validate, explain, status, list, rerun, replay, generate, guard) go here.
+    cli.addSubcommand(new CompletionCommand());
+    // Later commands (replay; generate and guard with issue 11) go here.
     cli.setOut(out);
     cli.setErr(err);
     cli.setExitCodeExceptionMapper(
@@ -105,7 +108,8 @@ public final class BatchRunnerCli implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing COMMAND (one of: local, status, list, rerun)");
+        spec.commandLine(),
+        "missing COMMAND (one of: local, validate, explain, status, list, rerun, completion)");
   }
 
   /** A usage error: what is wrong with which argument, and where to read more; exit 2. */
