@@ -26,9 +26,12 @@ import picocli.CommandLine.Spec;
           + " task per distinct request."
     },
     commandListHeading = "%nCommands:%n",
-    footerHeading = "%nExample:%n",
+    footerHeading = "%nExamples:%n",
     footer = {
       "  batch-runner local events/monolith-put-events.json",
+      "  batch-runner explain events/monolith-put-events.json",
+      "  batch-runner status --batch daily-report --param reportDate=2026-11-22",
+      "  batch-runner list --status FAILED --since 24h",
       "",
       "Run 'batch-runner COMMAND --help' for a command's options."
     },
