@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +25,10 @@ class BatchRunnerCliTest {
     assertEquals(0, top.code);
     assertTrue(top.out.contains("Usage: batch-runner"), top.out);
     assertTrue(top.out.contains("local"), top.out);
-    assertTrue(top.out.contains("Example:"), top.out);
+    assertTrue(top.out.contains("Examples:"), top.out);
+    for (String command : List.of("local", "validate", "explain", "status", "list", "rerun")) {
+      assertTrue(top.out.contains("  " + command + " "), command + " missing: " + top.out);
+    }
     assertEquals("", top.err);
     assertEquals(0, local.code);
     assertTrue(local.out.contains("Usage: batch-runner local"), local.out);
