@@ -66,6 +66,7 @@ public final class BatchRunnerCli implements Runnable {
   static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new BatchRunnerCli());
     cli.addSubcommand(new LocalCommand(env));
+    cli.addSubcommand(new ReplayCommand(env));
     // Later commands (validate, explain, status, list, rerun, replay, generate, guard) go here.
     cli.setOut(out);
     cli.setErr(err);
@@ -88,7 +89,7 @@ public final class BatchRunnerCli implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing COMMAND (one of: local)");
+    throw new ParameterException(spec.commandLine(), "missing COMMAND (one of: local, replay)");
   }
 
   /** A usage error: what is wrong with which argument, and where to read more; exit 2. */
