@@ -258,7 +258,8 @@ public final class ReplayCommand implements Callable<Integer> {
             max == null ? 0 : max,
             waitSeconds);
     Summary summary;
-    ReplayProgress progress = new ReplayProgress(err, System.console() != null, System::nanoTime);
+    ReplayProgress progress =
+        new ReplayProgress(err, ReplayProgress.stderrIsTerminal(), System::nanoTime);
     try (SdkHttpClient http =
             UrlConnectionHttpClient.builder()
                 .connectionTimeout(SdkClients.CONNECTION_TIMEOUT)

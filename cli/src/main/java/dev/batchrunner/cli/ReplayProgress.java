@@ -1,6 +1,9 @@
 package dev.batchrunner.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -22,7 +25,7 @@ final class ReplayProgress implements Consumer<DeadLetterReplay.Counts> {
   private int width;
 
   /**
-   * @param terminal whether stderr is a terminal ({@code System.console() != null})
+   * @param terminal whether stderr is a terminal ({@link #stderrIsTerminal()})
    * @param nanoTime the clock ({@link System#nanoTime} outside tests)
    */
   ReplayProgress(PrintWriter err, boolean terminal, LongSupplier nanoTime) {
@@ -30,6 +33,23 @@ final class ReplayProgress implements Consumer<DeadLetterReplay.Counts> {
     this.terminal = terminal;
     this.nanoTime = nanoTime;
     this.start = nanoTime.getAsLong();
+  }
+
+  /**
+   * Whether stderr is a terminal. {@code System.console()} (Java 17) answers for stdin and stdout,
+   * so {@code replay --json > out.json} would show no progress; on Linux, stderr's own file
+   * descriptor says it.
+   */
+  static boolean stderrIsTerminal() {
+    if (System.console() != null) {
+      return true;
+    }
+    try {
+      String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      return false; // no /proc (macOS, Windows): as System.console() said
+    }
   }
 
   @Override
