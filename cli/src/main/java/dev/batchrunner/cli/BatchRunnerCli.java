@@ -87,8 +87,9 @@ public final class BatchRunnerCli implements Runnable {
     cli.addSubcommand(new StatusCommand(env, clock));
     cli.addSubcommand(new ListCommand(env, clock));
     cli.addSubcommand(new RerunCommand(env, clock));
+    cli.addSubcommand(new ReplayCommand(env));
     cli.addSubcommand(new CompletionCommand());
-    // Later commands (replay; generate and guard with issue 11) go here.
+    // Later commands (generate and guard, with issue 11's EcsDirect mode) go here.
     cli.setOut(out);
     cli.setErr(err);
     cli.setExitCodeExceptionMapper(
@@ -112,7 +113,8 @@ public final class BatchRunnerCli implements Runnable {
   public void run() {
     throw new ParameterException(
         spec.commandLine(),
-        "missing COMMAND (one of: local, validate, explain, status, list, rerun, completion)");
+        "missing COMMAND (one of: local, validate, explain, status, list, rerun, replay,"
+            + " completion)");
   }
 
   /** A usage error: what is wrong with which argument, and where to read more; exit 2. */
