@@ -16,7 +16,6 @@ import dev.batchrunner.core.text.SafeText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -119,22 +118,7 @@ final class ExplainCommand implements Callable<Integer> {
   }
 
   private byte[] readEvent() {
-    if (!Files.exists(eventFile)) {
-      throw new CliException(ExitCode.USAGE, "EVENT_FILE " + eventFile + ": no such file");
-    }
-    if (Files.isDirectory(eventFile)) {
-      throw new CliException(
-          ExitCode.USAGE,
-          "EVENT_FILE "
-              + eventFile
-              + ": is a folder; give one event file, e.g. events/monolith-put-events.json");
-    }
-    try {
-      return Files.readAllBytes(eventFile);
-    } catch (IOException e) {
-      throw new CliException(
-          ExitCode.FAILURE, "EVENT_FILE " + eventFile + ": cannot be read: " + e, e);
-    }
+    return EventFile.read(eventFile);
   }
 
   /** Where a request's trace id came from. */

@@ -203,21 +203,7 @@ final class LocalCommand implements Callable<Integer> {
   }
 
   private byte[] readEvent() {
-    if (!Files.exists(eventFile)) {
-      throw usage("EVENT_FILE " + eventFile + ": no such file");
-    }
-    if (Files.isDirectory(eventFile)) {
-      throw usage(
-          "EVENT_FILE "
-              + eventFile
-              + ": is a folder; give one event file, e.g. events/monolith-put-events.json");
-    }
-    try {
-      return Files.readAllBytes(eventFile);
-    } catch (IOException e) {
-      throw new CliException(
-          ExitCode.FAILURE, "EVENT_FILE " + eventFile + ": cannot be read: " + e, e);
-    }
+    return EventFile.read(eventFile);
   }
 
   private Map<String, String> functionEnvironment() {

@@ -23,8 +23,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
-import software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
@@ -265,13 +263,13 @@ public final class ReplayCommand implements Callable<Integer> {
                 .connectionTimeout(SdkClients.CONNECTION_TIMEOUT)
                 .socketTimeout(SOCKET_TIMEOUT)
                 .build();
-        SqsClient sqs = build(SqsClient.builder(), aws, sqsEndpoint, http, SQS);
+        SqsClient sqs = SdkClients.build(SqsClient.builder(), aws, sqsEndpoint, http, SQS);
         EventBridgeClient events =
             busName == null ? null : SdkClients.eventBridge(aws, http, ClientSettings.EVENTBRIDGE);
         LambdaClient lambda =
             functionName == null
                 ? null
-                : build(LambdaClient.builder(), aws, lambdaEndpoint, http, LAMBDA)) {
+                : SdkClients.build(LambdaClient.builder(), aws, lambdaEndpoint, http, LAMBDA)) {
       summary = new DeadLetterReplay(sqs, events, lambda, settings).run(progress);
     } finally {
       progress.finish();
@@ -537,19 +535,6 @@ public final class ReplayCommand implements Callable<Integer> {
       throw usage(variable + "=" + value + " is not an endpoint URL (e.g. http://127.0.0.1:5000)");
     }
     return uri;
-  }
-
-  private static <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C build(
-      B builder, AwsConnection aws, URI endpoint, SdkHttpClient http, ClientSettings settings) {
-    if (endpoint != null) {
-      builder.endpointOverride(endpoint);
-    }
-    return builder
-        .region(aws.region())
-        .credentialsProvider(aws.credentials())
-        .httpClient(http)
-        .overrideConfiguration(settings.overrideConfiguration())
-        .build();
   }
 
   private static String cell(String text) {

@@ -45,7 +45,12 @@ public final class SdkClients {
     return build(EventBridgeClient.builder(), aws, aws.endpoints().eventBridge(), http, settings);
   }
 
-  private static <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C build(
+  /**
+   * Any service's client built as the function's are: {@code endpoint} (null: AWS's), the
+   * connection's region and credentials, the shared HTTP client, the settings' retries and
+   * timeouts. The operator CLI builds its SQS and Lambda clients with it.
+   */
+  public static <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C build(
       B builder, AwsConnection aws, URI endpoint, SdkHttpClient http, ClientSettings settings) {
     if (endpoint != null) {
       builder.endpointOverride(endpoint);
