@@ -27,9 +27,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 
 /**
- * The function as {@code local} runs it: the one place where the CLI assembles the function's
- * request pipeline from core, aws and function types, and turns its answers and exceptions into the
- * CLI's own values. When the function's assembly changes, re-point this class, not the commands.
+ * The function as {@code local} runs it: where {@code local} assembles the function's request
+ * pipeline from core, aws and function types, and turns its answers and exceptions into the CLI's
+ * own values ({@code explain} has OfflineFunction, {@code rerun} the factory's dispatcher; all
+ * three go through {@link FunctionFactory}). When the function's assembly changes, re-point these
+ * classes, not the commands.
  *
  * <p>It assembles through {@link FunctionFactory}, as the handler does, but never takes the
  * Lambda's start-up path (priming, SnapStart hooks), which the CLI jar does not carry.
