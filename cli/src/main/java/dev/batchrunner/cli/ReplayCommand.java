@@ -516,25 +516,11 @@ public final class ReplayCommand implements Callable<Integer> {
 
   /** The service's endpoint variable, else {@code AWS_ENDPOINT_URL}, as the SDK reads them. */
   private URI endpoint(String serviceVariable) {
-    String variable = serviceVariable;
-    String value = environment.get(serviceVariable);
-    if (isBlank(value)) {
-      variable = AwsConnection.ENDPOINT_ENV;
-      value = environment.get(variable);
-    }
-    if (isBlank(value)) {
-      return null;
-    }
-    URI uri;
     try {
-      uri = new URI(value.strip());
-    } catch (URISyntaxException e) {
-      uri = null;
+      return AwsConnection.endpoint(environment, serviceVariable);
+    } catch (IllegalStateException e) {
+      throw usage(e.getMessage());
     }
-    if (uri == null || !uri.isAbsolute() || uri.getHost() == null) {
-      throw usage(variable + "=" + value + " is not an endpoint URL (e.g. http://127.0.0.1:5000)");
-    }
-    return uri;
   }
 
   private static String cell(String text) {

@@ -93,7 +93,7 @@ final class StatusCommand extends RecordsCommand implements Callable<Integer> {
     if (selector.batch == null && (!parameters.isEmpty() || explicitKey != null)) {
       throw new CliException(ExitCode.USAGE, "--param and --idempotency-key go with --batch");
     }
-    String key = selector.key != null ? selector.key : null;
+    String key = selector.key;
     if (selector.batch != null) {
       key = keyOf(catalog);
     }

@@ -70,7 +70,8 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
             .item(IdempotencyItems.toItem(record))
             .conditionExpression(CLAIM_CONDITION)
             .expressionAttributeNames(Map.of("#id", KEY, "#expiresAt", TTL_ATTRIBUTE))
-            .expressionAttributeValues(Map.of(":nowSeconds", number(now.getEpochSecond())))
+            .expressionAttributeValues(
+                Map.of(":nowSeconds", IdempotencyItems.n(now.getEpochSecond())))
             .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
             .build();
     try {
@@ -110,7 +111,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     } else {
       put.conditionExpression(REPLACE_CONDITION)
           .expressionAttributeNames(Map.of("#revision", IdempotencyItems.REVISION))
-          .expressionAttributeValues(Map.of(":expected", string(expectedRevision)));
+          .expressionAttributeValues(Map.of(":expected", IdempotencyItems.s(expectedRevision)));
     }
     try {
       dynamo.putItem(put.build());
@@ -128,13 +129,13 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       dynamo.deleteItem(
           DeleteItemRequest.builder()
               .tableName(table)
-              .key(Map.of(KEY, string(id)))
+              .key(Map.of(KEY, IdempotencyItems.s(id)))
               .conditionExpression("#status = :inProgress AND #claimId = :claimId")
               .expressionAttributeNames(Map.of("#status", "status", "#claimId", "claimId"))
               .expressionAttributeValues(
                   Map.of(
-                      ":inProgress", string(RequestStatus.IN_PROGRESS.name()),
-                      ":claimId", string(claimId)))
+                      ":inProgress", IdempotencyItems.s(RequestStatus.IN_PROGRESS.name()),
+                      ":claimId", IdempotencyItems.s(claimId)))
               .build());
     } catch (ConditionalCheckFailedException e) {
       // Already gone or taken over and finished by another writer: nothing of ours to release.
@@ -152,7 +153,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         .getItem(
             GetItemRequest.builder()
                 .tableName(table)
-                .key(Map.of(KEY, string(id)))
+                .key(Map.of(KEY, IdempotencyItems.s(id)))
                 .consistentRead(true)
                 .build())
         .item();
@@ -167,13 +168,5 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
             + "; no task was launched",
         FailureReason.IDEMPOTENCY_STORE,
         cause);
-  }
-
-  private static AttributeValue string(String value) {
-    return AttributeValue.builder().s(value).build();
-  }
-
-  private static AttributeValue number(long value) {
-    return AttributeValue.builder().n(Long.toString(value)).build();
   }
 }

@@ -53,7 +53,7 @@ public final class DynamoDbRecordQueries implements RecordQueries {
               .getItem(
                   GetItemRequest.builder()
                       .tableName(table)
-                      .key(Map.of(DynamoDbIdempotencyStore.KEY, s(id)))
+                      .key(Map.of(DynamoDbIdempotencyStore.KEY, IdempotencyItems.s(id)))
                       .consistentRead(true)
                       .build())
               .item();
@@ -73,7 +73,7 @@ public final class DynamoDbRecordQueries implements RecordQueries {
             .indexName(TRACE_INDEX)
             .keyConditionExpression("#traceId = :traceId")
             .expressionAttributeNames(Map.of("#traceId", "traceId"))
-            .expressionAttributeValues(Map.of(":traceId", s(traceId))),
+            .expressionAttributeValues(Map.of(":traceId", IdempotencyItems.s(traceId))),
         limit,
         "query records of trace id " + traceId);
   }
@@ -84,11 +84,11 @@ public final class DynamoDbRecordQueries implements RecordQueries {
     Map<String, String> names = new HashMap<>();
     Map<String, AttributeValue> values = new HashMap<>();
     names.put("#batch", "batchTypeId");
-    values.put(":batch", s(batchTypeId));
+    values.put(":batch", IdempotencyItems.s(batchTypeId));
     String condition = "#batch = :batch";
     if (since != null) {
       names.put("#created", CREATED_AT_MS);
-      values.put(":since", n(since.toEpochMilli()));
+      values.put(":since", IdempotencyItems.n(since.toEpochMilli()));
       condition += " AND #created >= :since";
     }
     QueryRequest.Builder query =
@@ -99,7 +99,7 @@ public final class DynamoDbRecordQueries implements RecordQueries {
             .scanIndexForward(false);
     if (status != null) {
       names.put("#status", "status");
-      values.put(":status", s(status.name()));
+      values.put(":status", IdempotencyItems.s(status.name()));
       query.filterExpression("#status = :status");
     }
     query.expressionAttributeNames(names).expressionAttributeValues(values);
@@ -135,13 +135,5 @@ public final class DynamoDbRecordQueries implements RecordQueries {
         "cannot " + what + " in table " + table + ": " + e.getMessage(),
         FailureReason.IDEMPOTENCY_STORE,
         e);
-  }
-
-  private static AttributeValue s(String value) {
-    return AttributeValue.builder().s(value).build();
-  }
-
-  private static AttributeValue n(long value) {
-    return AttributeValue.builder().n(Long.toString(value)).build();
   }
 }

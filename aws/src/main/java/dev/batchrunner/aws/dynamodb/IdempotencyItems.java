@@ -168,11 +168,13 @@ public final class IdempotencyItems {
     }
   }
 
-  private static AttributeValue s(String value) {
+  /** A String attribute value (the store and the queries build their keys and values with it). */
+  static AttributeValue s(String value) {
     return AttributeValue.builder().s(value).build();
   }
 
-  private static AttributeValue n(long value) {
+  /** A Number attribute value. */
+  static AttributeValue n(long value) {
     return AttributeValue.builder().n(Long.toString(value)).build();
   }
 }

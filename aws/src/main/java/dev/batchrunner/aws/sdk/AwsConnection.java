@@ -105,7 +105,14 @@ public record AwsConnection(
     return Region.of(region.trim());
   }
 
-  private static URI endpoint(Map<String, String> env, String serviceVariable) {
+  /**
+   * The endpoint override of one service in {@code env}: its own variable (e.g. {@code
+   * AWS_ENDPOINT_URL_SQS}), else {@code AWS_ENDPOINT_URL}, as the SDK reads them; null when neither
+   * is set. Also used by the CLI for the services the function does not call (SQS, Lambda).
+   *
+   * @throws IllegalStateException naming the variable when its value is not an endpoint URL
+   */
+  public static URI endpoint(Map<String, String> env, String serviceVariable) {
     String variable = serviceVariable;
     String value = env.get(serviceVariable);
     if (value == null || value.isBlank()) {

@@ -28,12 +28,6 @@ import java.util.function.Supplier;
  * DispatchFailedException}.
  */
 public final class BatchDispatcher {
-  /** Added to the invocation's remaining time before an IN_PROGRESS claim counts as abandoned. */
-  static final Duration IN_PROGRESS_MARGIN = AttemptRunner.IN_PROGRESS_MARGIN;
-
-  /** Used when the runtime does not say how long the invocation may run (Lambda's maximum). */
-  static final Duration DEFAULT_REMAINING = AttemptRunner.DEFAULT_REMAINING;
-
   private final RequestResolver resolver;
   private final AttemptRunner runner;
   private final IdempotencyStore store;

@@ -199,16 +199,7 @@ public final class TaskFollower {
           .map(claimed -> startNext(change, claimed, found, batch, traceId, remaining))
           .orElse(null);
     }
-    return new TaskEventOutcome(
-        Kind.IGNORED,
-        taskArn,
-        found.batchTypeId(),
-        found.id(),
-        traceId,
-        found.status(),
-        found.lifecycle().attemptOf(taskArn),
-        null,
-        reason);
+    return outcome(Kind.IGNORED, change, found, traceId, null, reason);
   }
 
   /**
@@ -269,16 +260,7 @@ public final class TaskFollower {
     }
     IdempotencyRecord dispatched = runner.recordDispatched(claimed, result);
     String next = result.taskArns().isEmpty() ? null : result.taskArns().get(0);
-    return new TaskEventOutcome(
-        Kind.RETRIED,
-        change.task().taskArn(),
-        dispatched.batchTypeId(),
-        dispatched.id(),
-        traceId,
-        dispatched.status(),
-        dispatched.lifecycle().attemptOf(change.task().taskArn()),
-        next,
-        null);
+    return outcome(Kind.RETRIED, change, dispatched, traceId, next, null);
   }
 
   /** Ends the claimed attempt, whose task could not be started, {@code FAILED} for good. */
@@ -300,16 +282,7 @@ public final class TaskFollower {
     if (publisher != null) {
       announce(failed, batch, traceId);
     }
-    return new TaskEventOutcome(
-        Kind.FAILED,
-        change.task().taskArn(),
-        failed.batchTypeId(),
-        failed.id(),
-        traceId,
-        failed.status(),
-        failed.lifecycle().attemptOf(change.task().taskArn()),
-        null,
-        reason);
+    return outcome(Kind.FAILED, change, failed, traceId, null, reason);
   }
 
   /**
