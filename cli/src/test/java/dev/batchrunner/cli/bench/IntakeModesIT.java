@@ -1,0 +1,487 @@
+package dev.batchrunner.cli.bench;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchrunner.cli.bench.IntakeWorkload.Delivery;
+import dev.batchrunner.cli.bench.IntakeWorkload.Kind;
+import dev.batchrunner.core.catalog.BatchCatalog;
+import dev.batchrunner.core.catalog.CatalogLoader;
+import dev.batchrunner.core.request.RequestRejectedException;
+import dev.batchrunner.core.testing.Fixtures;
+import dev.batchrunner.core.testing.MutableClock;
+import dev.batchrunner.emulators.DynamoDbLocal;
+import dev.batchrunner.emulators.MotoEcsFixture;
+import dev.batchrunner.emulators.MotoServer;
+import dev.batchrunner.function.FunctionConfig;
+import dev.batchrunner.function.FunctionFactory;
+import dev.batchrunner.function.event.EventProcessor;
+import dev.batchrunner.testkit.RequiredTool;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ecs.EcsClient;
+
+/**
+ * The talk's designs side by side on one workload ({@link IntakeWorkload}: 1,000 deliveries, 10%
+ * duplicates, 5% invalid), each run for real where this machine can: the function, assembled by
+ * {@link FunctionFactory} as in Lambda, against DynamoDB Local and moto's ECS over HTTP, every AWS
+ * request counted as it leaves the SDK ({@link AwsCallCounter}). What cannot run here is modelled
+ * and said so: the queue between the rule and the function ({@link SqsModel}, in virtual time), and
+ * Lambda's asynchronous retries of a failed invocation (2, as the template configures).
+ *
+ * <p>The counts are asserted (each is exact for this seeded workload); the figures go to {@code
+ * target/benchmarks/intake-modes.md} with a price estimate from {@link ListPrices}.
+ */
+class IntakeModesIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long SEED = 20261201L;
+  private static final Path SHIPPED_CATALOG =
+      Fixtures.projectRoot().resolve("function/src/main/resources/batches.json");
+  private static final Duration VISIBILITY_TIMEOUT = Duration.ofSeconds(180);
+  private static final int MAX_RECEIVE_COUNT = 5;
+  private static final int ASYNC_RETRIES = 2;
+  private static final String REQUESTS_GROUP = "batch-requests";
+
+  /** What each real batch run is taken to last in every mode (the app's own work). */
+  static final int APP_MINUTES = 5;
+
+  private static DynamoDbLocal dynamo;
+  private static MotoServer moto;
+  private static EcsClient ecs;
+  private static Ec2Client ec2;
+  private static Map<String, Set<String>> containersByFamily;
+  private static int tables;
+
+  @BeforeAll
+  static void start() throws IOException {
+    dynamo = DynamoDbLocal.start();
+    if (MotoServer.available()) {
+      moto = MotoServer.start();
+      ecs = moto.configure(EcsClient.builder()).build();
+      ec2 = moto.configure(Ec2Client.builder()).build();
+      BatchCatalog draft =
+          CatalogLoader.parse(
+              SHIPPED_CATALOG.toString(),
+              Files.readAllBytes(SHIPPED_CATALOG),
+              Fixtures.CATALOG_ENV);
+      containersByFamily = MotoEcsFixture.containersByFamily(draft);
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    if (moto != null) {
+      ecs.close();
+      ec2.close();
+      moto.close();
+    }
+    dynamo.close();
+  }
+
+  @Test
+  void theIntakeModes_onTheSameWorkload_startOneTaskPerDistinctRequest() throws Exception {
+    RequiredTool.require(
+        MotoServer.available(),
+        "IntakeModesIT needs moto's server for ECS: pip install 'moto[server]'");
+    List<Delivery> workload = IntakeWorkload.generate(SEED);
+
+    List<ModeResult> results = new ArrayList<>();
+    results.add(direct(workload));
+    results.add(queued(workload, false));
+    results.add(queued(workload, true));
+
+    for (ModeResult result : results) {
+      assertEquals(IntakeWorkload.DISTINCT, result.tasksStarted, result.mode + ": " + result);
+      assertEquals(IntakeWorkload.DISTINCT, result.records, result.mode + " records");
+      assertEquals(5 * IntakeWorkload.INVALID_EACH, result.invalidStoppedBeforeTask, result.mode);
+    }
+    ModeResult direct = results.get(0);
+    assertEquals(
+        IntakeWorkload.TOTAL + ASYNC_RETRIES * 5 * IntakeWorkload.INVALID_EACH,
+        direct.lambdaInvocations,
+        "one invocation per delivery, plus Lambda's 2 retries of each rejected one");
+    ModeResult fifo = results.get(2);
+    assertEquals(
+        IntakeWorkload.REDELIVERIES + IntakeWorkload.RESENDS_SOON,
+        fifo.deduplicatedBeforeTheFunction,
+        "FIFO drops EventBridge's redeliveries and the monolith's re-sends inside 5 minutes");
+
+    String report = report(workload, results);
+    System.out.println(report);
+    Path out = Path.of("target", "benchmarks", "intake-modes.md");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, report);
+  }
+
+  // --- Direct: rule -> function (asynchronous invoke) --------------------------------------------
+
+  private ModeResult direct(List<Delivery> workload) throws IOException {
+    Mode mode = fresh("Direct");
+    ModeResult result = new ModeResult("Direct");
+    for (Delivery delivery : workload) {
+      mode.clock.advance(Duration.between(mode.clock.instant(), delivery.instant()));
+      for (int attempt = 0; attempt <= ASYNC_RETRIES; attempt++) {
+        result.lambdaInvocations++;
+        long start = System.nanoTime();
+        try {
+          JsonNode answer =
+              JSON.readTree(
+                  mode.function.process(
+                      delivery.envelope().getBytes(UTF_8), Duration.ofSeconds(30)));
+          long nanos = System.nanoTime() - start;
+          result.invocationNanos.add(nanos);
+          result.outcome(answer.get("outcome").asText());
+          if (delivery.kind() == Kind.FIRST) {
+            result.dispatchNanos.add(nanos);
+          }
+          break;
+        } catch (RequestRejectedException e) {
+          result.invocationNanos.add(System.nanoTime() - start);
+          if (attempt == 0) {
+            result.outcome("REJECTED");
+          }
+          // Lambda retries a failed asynchronous invocation twice, then sends it to the DLQ.
+        }
+      }
+    }
+    return mode.finish(result);
+  }
+
+  // --- Queue / FifoQueue: rule -> SQS -> event source mapping -> function ------------------------
+
+  private ModeResult queued(List<Delivery> workload, boolean fifo) throws IOException {
+    String name = fifo ? "FifoQueue" : "Queue";
+    Mode mode = fresh(name);
+    ModeResult result = new ModeResult(name);
+    SqsModel queue =
+        new SqsModel(fifo, VISIBILITY_TIMEOUT, MAX_RECEIVE_COUNT, 10, Duration.ofSeconds(2));
+    String queueArn = "arn:aws:sqs:eu-west-1:123456789012:batch-intake" + (fifo ? ".fifo" : "");
+    int next = 0;
+    Map<String, Integer> sequence = new HashMap<>();
+    while (true) {
+      Instant batchAt = queue.nextBatchAt();
+      Instant sendAt = next < workload.size() ? workload.get(next).instant() : null;
+      if (sendAt != null && (batchAt == null || !sendAt.isAfter(batchAt))) {
+        Delivery delivery = workload.get(next++);
+        // The rule's target: the whole event on a standard queue; on the FIFO queue the input
+        // transformer's body (the detail), so that re-sent requests have the same body.
+        String body = fifo ? delivery.detail() : delivery.envelope();
+        if (!queue.send(body, fifo ? REQUESTS_GROUP : null, sendAt, delivery)) {
+          result.deduplicatedBeforeTheFunction++;
+        }
+        continue;
+      }
+      if (batchAt == null) {
+        break;
+      }
+      mode.clock.advance(Duration.between(mode.clock.instant(), batchAt));
+      List<SqsModel.Message> batch = queue.receive(batchAt);
+      if (batch.isEmpty() || result.lambdaInvocations > 10 * IntakeWorkload.TOTAL) {
+        throw new AssertionError(
+            name + ": the queue model is stuck at " + batchAt + ": " + queue.summary());
+      }
+      byte[] event = sqsEvent(batch, queueArn, fifo, sequence);
+      result.lambdaInvocations++;
+      long start = System.nanoTime();
+      JsonNode answer = JSON.readTree(mode.function.process(event, Duration.ofSeconds(30)));
+      long nanos = System.nanoTime() - start;
+      result.invocationNanos.add(nanos);
+      Set<String> failed = new HashSet<>();
+      answer.get("batchItemFailures").forEach(f -> failed.add(f.get("itemIdentifier").asText()));
+      queue.complete(batch, failed, batchAt);
+      for (SqsModel.Message message : batch) {
+        Delivery delivery = (Delivery) message.tag;
+        if (delivery.kind() == Kind.FIRST && !failed.contains(message.id)) {
+          result.dispatchNanos.add(nanos);
+          result.queueDelays.add(Duration.between(message.sentAt, batchAt));
+        }
+      }
+    }
+    result.sqsRequests = queue.requests();
+    result.deadLetters = queue.deadLetters().size();
+    result.invalidStoppedBeforeTask =
+        (int) queue.deadLetters().stream().filter(m -> ((Delivery) m.tag).kind().invalid()).count();
+    result.fifo = fifo;
+    return mode.finish(result);
+  }
+
+  /** The event source mapping's invocation for {@code batch}, as Lambda builds it. */
+  private static byte[] sqsEvent(
+      List<SqsModel.Message> batch, String queueArn, boolean fifo, Map<String, Integer> sequence) {
+    ObjectNode event = JSON.createObjectNode();
+    ArrayNode records = event.putArray("Records");
+    for (SqsModel.Message message : batch) {
+      ObjectNode record = records.addObject();
+      record.put("messageId", message.id);
+      record.put("receiptHandle", "rh-" + message.id + "-" + message.receiveCount);
+      record.put("body", message.body);
+      ObjectNode attributes = record.putObject("attributes");
+      attributes.put("ApproximateReceiveCount", Integer.toString(message.receiveCount));
+      attributes.put("SentTimestamp", Long.toString(message.sentAt.toEpochMilli()));
+      if (fifo) {
+        attributes.put("MessageGroupId", message.group);
+        attributes.put("MessageDeduplicationId", SqsModel.sha256(message.body));
+        attributes.put(
+            "SequenceNumber",
+            Integer.toString(sequence.computeIfAbsent(message.id, k -> sequence.size() + 1)));
+      }
+      record.putObject("messageAttributes");
+      record.put("eventSource", "aws:sqs");
+      record.put("eventSourceARN", queueArn);
+      record.put("awsRegion", "eu-west-1");
+    }
+    return event.toString().getBytes(UTF_8);
+  }
+
+  // --- the environment of one mode ---------------------------------------------------------------
+
+  private final class Mode {
+    final MutableClock clock = new MutableClock(IntakeWorkload.epoch());
+    final Map<String, String> env;
+    final String table;
+    final EventProcessor function;
+
+    Mode(Map<String, String> env, String table) {
+      this.env = env;
+      this.table = table;
+      this.function =
+          FunctionFactory.assemble(
+                  FunctionConfig.fromEnvironment(env),
+                  FunctionFactory.Options.builder().clock(clock).observer(s -> {}).build())
+              .processor();
+    }
+
+    ModeResult finish(ModeResult result) {
+      result.calls = AwsCallCounter.snapshot();
+      result.tasksStarted =
+          (int)
+              ecs
+                  .listTasksPaginator(b -> b.cluster(env.get(MotoEcsFixture.CLUSTER_ARN)))
+                  .taskArns()
+                  .stream()
+                  .count();
+      result.records =
+          dynamo.client().scan(b -> b.tableName(table).consistentRead(true)).items().size();
+      if (result.invalidStoppedBeforeTask == 0) {
+        result.invalidStoppedBeforeTask = result.outcomes.getOrDefault("REJECTED", 0);
+      }
+      return result;
+    }
+  }
+
+  private Mode fresh(String name) {
+    moto.reset();
+    String table = "intake-" + name.toLowerCase(Locale.ROOT) + "-" + ++tables;
+    dynamo.createIdempotencyTable(table);
+    Map<String, String> env = new HashMap<>(MotoEcsFixture.provision(ecs, ec2, containersByFamily));
+    env.put("IDEMPOTENCY_TABLE", table);
+    env.put("BATCH_CATALOG", SHIPPED_CATALOG.toString());
+    env.put("AWS_REGION", MotoServer.REGION.id());
+    env.put("AWS_ACCESS_KEY_ID", "local");
+    env.put("AWS_SECRET_ACCESS_KEY", "local");
+    env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint().toString());
+    env.put("AWS_ENDPOINT_URL_ECS", moto.endpoint().toString());
+    Mode mode = new Mode(env, table);
+    // Only the mode's own requests count: not the set-up's.
+    AwsCallCounter.reset();
+    return mode;
+  }
+
+  // --- results
+  // -------------------------------------------------------------------------------------
+
+  static final class ModeResult {
+    final String mode;
+    final Map<String, Integer> outcomes = new TreeMap<>();
+    final List<Long> invocationNanos = new ArrayList<>();
+    final List<Long> dispatchNanos = new ArrayList<>();
+    final List<Duration> queueDelays = new ArrayList<>();
+    Map<String, Long> calls = Map.of();
+    int tasksStarted;
+    int records;
+    int invalidStoppedBeforeTask;
+    int lambdaInvocations;
+    int sqsRequests;
+    int deadLetters;
+    int deduplicatedBeforeTheFunction;
+    boolean fifo;
+
+    ModeResult(String mode) {
+      this.mode = mode;
+    }
+
+    void outcome(String outcome) {
+      outcomes.merge(outcome, 1, Integer::sum);
+    }
+
+    long dynamoReads() {
+      return sum("DynamoDb.GetItem", "DynamoDb.Query", "DynamoDb.BatchGetItem", "DynamoDb.Scan");
+    }
+
+    long dynamoWrites() {
+      return sum("DynamoDb.PutItem", "DynamoDb.DeleteItem", "DynamoDb.UpdateItem");
+    }
+
+    private long sum(String... keys) {
+      long total = 0;
+      for (String key : keys) {
+        total += calls.getOrDefault(key, 0L);
+      }
+      return total;
+    }
+
+    /** Tasks that ran the app bill its minutes; the others (stopped by the guard) the minimum. */
+    double fargateTaskMinutes(int appRuns) {
+      return appRuns * (double) APP_MINUTES + (tasksStarted - appRuns);
+    }
+
+    double meanInvocationSeconds() {
+      return invocationNanos.stream().mapToLong(Long::longValue).average().orElse(0) / 1e9;
+    }
+
+    double cost(int appRuns) {
+      double lambda =
+          lambdaInvocations * ListPrices.LAMBDA_PER_REQUEST
+              + lambdaInvocations
+                  * meanInvocationSeconds()
+                  * ListPrices.LAMBDA_MEMORY_GB
+                  * ListPrices.LAMBDA_PER_GB_SECOND;
+      double dynamodb =
+          dynamoWrites() * ListPrices.DYNAMODB_PER_WRITE
+              + dynamoReads() * ListPrices.DYNAMODB_PER_READ;
+      double sqs =
+          sqsRequests
+              * (fifo ? ListPrices.SQS_FIFO_PER_REQUEST : ListPrices.SQS_STANDARD_PER_REQUEST);
+      double fargate = fargateTaskMinutes(appRuns) * ListPrices.fargatePerTaskMinute();
+      return lambda + dynamodb + sqs + fargate;
+    }
+
+    @Override
+    public String toString() {
+      return mode
+          + " tasks="
+          + tasksStarted
+          + " records="
+          + records
+          + " invocations="
+          + lambdaInvocations
+          + " outcomes="
+          + outcomes
+          + " calls="
+          + calls
+          + " sqs="
+          + sqsRequests
+          + " deduplicated="
+          + deduplicatedBeforeTheFunction
+          + " deadLetters="
+          + deadLetters;
+    }
+  }
+
+  static String millis(List<Long> nanos, double quantile) {
+    if (nanos.isEmpty()) {
+      return "n/a";
+    }
+    List<Long> sorted = new ArrayList<>(nanos);
+    sorted.sort(Long::compare);
+    long value =
+        sorted.get((int) Math.min(sorted.size() - 1, Math.floor(quantile * sorted.size())));
+    return String.format(Locale.ROOT, "%.1f", value / 1e6);
+  }
+
+  static String seconds(List<Duration> delays, double quantile) {
+    if (delays.isEmpty()) {
+      return "n/a";
+    }
+    List<Duration> sorted = new ArrayList<>(delays);
+    sorted.sort(Duration::compareTo);
+    Duration value =
+        sorted.get((int) Math.min(sorted.size() - 1, Math.floor(quantile * sorted.size())));
+    return String.format(Locale.ROOT, "%.0f s", value.toMillis() / 1000.0);
+  }
+
+  private static String report(List<Delivery> workload, List<ModeResult> results) {
+    Map<Kind, Integer> kinds = new EnumMap<>(Kind.class);
+    workload.forEach(d -> kinds.merge(d.kind(), 1, Integer::sum));
+    StringBuilder out = new StringBuilder();
+    out.append("# Intake modes on one workload (IntakeModesIT, seed ").append(SEED).append(")\n\n");
+    out.append("Workload: ").append(kinds).append("\n\n");
+    Map<String, List<String>> rows = new LinkedHashMap<>();
+    for (ModeResult r : results) {
+      int appRuns = IntakeWorkload.DISTINCT;
+      row(rows, "tasks started", Integer.toString(r.tasksStarted));
+      row(rows, "invalid requests stopped before any task", r.invalidStoppedBeforeTask + " of 50");
+      row(
+          rows,
+          "duplicates removed before the function",
+          Integer.toString(r.deduplicatedBeforeTheFunction));
+      row(rows, "Lambda invocations (requests)", Integer.toString(r.lambdaInvocations));
+      row(rows, "DynamoDB reads / writes", r.dynamoReads() + " / " + r.dynamoWrites());
+      row(rows, "SQS requests", Integer.toString(r.sqsRequests));
+      row(
+          rows,
+          "Fargate task-minutes billed",
+          String.format(Locale.ROOT, "%.0f", r.fargateTaskMinutes(appRuns)));
+      row(
+          rows,
+          "cost per 1,000 requests (USD)",
+          String.format(Locale.ROOT, "%.4f", r.cost(appRuns)));
+      row(
+          rows,
+          "monthly at 1,000 a day (USD)",
+          String.format(Locale.ROOT, "%.2f", 30 * r.cost(appRuns)));
+      row(
+          rows,
+          "event to RunTask, p50 / p95 (ms, emulators)",
+          millis(r.dispatchNanos, 0.5) + " / " + millis(r.dispatchNanos, 0.95));
+      row(
+          rows,
+          "queue wait, p50 / p95 / max (model)",
+          seconds(r.queueDelays, 0.5)
+              + " / "
+              + seconds(r.queueDelays, 0.95)
+              + " / "
+              + seconds(r.queueDelays, 1.0));
+      row(rows, "function outcomes", r.outcomes.toString());
+    }
+    out.append("| |");
+    results.forEach(r -> out.append(' ').append(r.mode).append(" |"));
+    out.append("\n|---|");
+    results.forEach(r -> out.append("---|"));
+    out.append('\n');
+    rows.forEach(
+        (name, values) -> {
+          out.append("| ").append(name).append(" |");
+          values.forEach(v -> out.append(' ').append(v).append(" |"));
+          out.append('\n');
+        });
+    out.append("\nPrices: ").append(ListPrices.AS_OF).append(". Raw counts:\n\n");
+    results.forEach(r -> out.append("- ").append(r).append('\n'));
+    return out.toString();
+  }
+
+  private static void row(Map<String, List<String>> rows, String name, String value) {
+    rows.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+  }
+}
