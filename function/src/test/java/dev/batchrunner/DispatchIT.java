@@ -281,6 +281,64 @@ class DispatchIT extends EmulatorTest {
     assertEquals(1, ecs.tasksStarted());
   }
 
+  @Test
+  void process_whenAFifoRecordHitsAnEcsFailure_reportsItAndEveryLaterRecordAndRunsNoLaterTask()
+      throws Exception {
+    JsonNode batch = JSON.readTree(Fixtures.event("sqs-fifo-batch.json"));
+    // An earlier delivery dispatched the first record: now it is a duplicate, with no RunTask.
+    assertEquals(JSON.readTree("{\"batchItemFailures\":[]}"), process(firstRecordOf(batch)));
+    ecs.scriptError(400, "ClientException", "Unable to assume role");
+
+    JsonNode answer = process(JSON.writeValueAsBytes(batch));
+
+    assertEquals(failures(batch, 1, 2), answer);
+    assertEquals(2, ecs.runTaskCount(), "the first delivery's, and the failed one's");
+    assertEquals(1, ecs.tasksStarted());
+    List<String> traceIds =
+        dynamo.client().scan(b -> b.tableName(TABLE).consistentRead(true)).items().stream()
+            .map(item -> item.get("traceId").s())
+            .toList();
+    assertEquals(List.of("8f0c1c6e-0d5b-4bd6-9a43-2b2f8a1d4c11"), traceIds);
+    assertEquals(
+        List.of(Outcome.DISPATCHED, Outcome.DUPLICATE, Outcome.FAILED),
+        observer.summaries().stream().map(s -> s.outcome()).toList(),
+        "the record after the failed one is not processed: it comes back with it");
+  }
+
+  @Test
+  void process_whenTheSameRecordsComeFromAStandardQueue_reportsOnlyTheFailedOne() throws Exception {
+    JsonNode batch = JSON.readTree(Fixtures.event("sqs-fifo-batch.json"));
+    for (JsonNode record : batch.get("Records")) {
+      ((ObjectNode) record)
+          .put("eventSourceARN", "arn:aws:sqs:eu-west-1:123456789012:batch-runner-requests");
+      ((ObjectNode) record.get("attributes")).remove("SequenceNumber");
+    }
+    assertEquals(JSON.readTree("{\"batchItemFailures\":[]}"), process(firstRecordOf(batch)));
+    ecs.scriptError(400, "ClientException", "Unable to assume role");
+
+    JsonNode answer = process(JSON.writeValueAsBytes(batch));
+
+    assertEquals(failures(batch, 1), answer);
+    assertEquals(2, ecs.tasksStarted(), "the first record's and the third's");
+  }
+
+  private static byte[] firstRecordOf(JsonNode batch) throws Exception {
+    ObjectNode first = JSON.createObjectNode();
+    first.putArray("Records").add(batch.get("Records").get(0));
+    return JSON.writeValueAsBytes(first);
+  }
+
+  private static JsonNode failures(JsonNode batch, int... records) {
+    ObjectNode answer = JSON.createObjectNode();
+    var failures = answer.putArray("batchItemFailures");
+    for (int record : records) {
+      failures
+          .addObject()
+          .put("itemIdentifier", batch.get("Records").get(record).get("messageId").asText());
+    }
+    return answer;
+  }
+
   private JsonNode process(String event) {
     return process(Fixtures.event(event));
   }

@@ -45,7 +45,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
     description = {
       "Drains one of the stack's dead-letter queues: EventsDeadLetterQueue (what the rules and"
           + " the schedule could not deliver), FailedInvocationsQueue (Lambda's failure records;"
-          + " the event is their requestPayload) or IntakeDeadLetterQueue (Queue intake).",
+          + " the event is their requestPayload), IntakeDeadLetterQueue (Queue intake) or"
+          + " FifoIntakeDeadLetterQueue (FifoQueue intake).",
       "",
       "Where each event goes:",
       "- a \"Batch Requested\" envelope: back on --bus (PutEvents with its own source,"

@@ -130,7 +130,8 @@ class ExplainCommandTest {
           new ArrayList<>(
               files
                   .map(f -> f.getFileName().toString())
-                  .filter(n -> n.endsWith(".json") && !n.equals("sqs-batch.json"))
+                  // The SQS batches have one item per record: tested on their own.
+                  .filter(n -> n.endsWith(".json") && !n.startsWith("sqs-"))
                   .sorted()
                   .toList());
       Fixtures.taskStateChangeFixtures().forEach(n -> names.add("task-state-change/" + n));
@@ -324,6 +325,27 @@ class ExplainCommandTest {
 
     assertEquals("m-1", item.get("traceId").asText());
     assertEquals("message-id", item.get("traceIdSource").asText());
+  }
+
+  @Test
+  void explain_whenSqsFifoJson_takesEveryRecordAndDefaultsTheTraceIdToTheMessageId()
+      throws Exception {
+    CliRun run = explain("sqs-fifo-batch.json", "--json");
+
+    assertEquals(0, run.code(), run.err());
+    JsonNode doc = JSON.readTree(run.out());
+    OfflineShapes.sqsExplanation().check(doc);
+    assertEquals(3, doc.get("records").asInt());
+    for (JsonNode item : doc.get("items")) {
+      OfflineShapes.REQUEST.check(item);
+      // The FifoQueue rule's body is an envelope without id (see template.yaml).
+      assertEquals("eventbridge-envelope", item.get("shape").asText());
+    }
+    assertEquals(List.of(), texts(doc.get("batchItemFailures")));
+    assertEquals("request", doc.at("/items/0/traceIdSource").asText());
+    assertEquals("message-id", doc.at("/items/2/traceIdSource").asText());
+    assertEquals(doc.at("/items/2/messageId").asText(), doc.at("/items/2/traceId").asText());
+    assertTrue(doc.get("valid").asBoolean());
   }
 
   @Test

@@ -20,9 +20,10 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * Reads the input shapes (EventBridge envelope, bare request, SQS batch, and ECS "Task State
- * Change" events directly or in an SQS record) into {@link Invocation}s. Everything a publisher can
- * get wrong becomes an {@link ParsedRequest.Invalid} that names the field, never an exception.
+ * Reads the input shapes (EventBridge envelope, bare request, SQS batch from a standard or FIFO
+ * queue, and ECS "Task State Change" events directly or in an SQS record) into {@link Invocation}s.
+ * Everything a publisher can get wrong becomes an {@link ParsedRequest.Invalid} that names the
+ * field, never an exception.
  */
 public final class EventParser {
   /** EventBridge's event size limit: a larger request is refused. */
@@ -43,6 +44,9 @@ public final class EventParser {
   static final String ECS_SOURCE = "aws.ecs";
 
   static final String TASK_STATE_CHANGE = "ECS Task State Change";
+
+  /** How the name of an SQS FIFO queue, and so its ARN, ends. */
+  static final String FIFO_SUFFIX = ".fifo";
 
   private static final Map<String, String> REQUEST_FIELDS =
       Map.of(
@@ -88,8 +92,10 @@ public final class EventParser {
 
   private Invocation sqs(JsonValue records) {
     List<Invocation.SqsMessage> messages = new ArrayList<>();
+    boolean fifo = false;
     for (int i = 0; i < records.size(); i++) {
       JsonValue record = records.get(i);
+      fifo |= isFifo(record);
       JsonValue id = record.get("messageId");
       if (id == null || !id.isTextual()) {
         // Without an id the failure cannot be reported per record: fail the whole batch loudly.
@@ -120,7 +126,18 @@ public final class EventParser {
       }
       messages.add(new Invocation.SqsMessage(messageId, parsed));
     }
-    return new Invocation.SqsBatch(messages);
+    return new Invocation.SqsBatch(messages, fifo);
+  }
+
+  /**
+   * A record of a FIFO queue: its queue's ARN ends in {@code .fifo}, or it has a {@code
+   * SequenceNumber}, which SQS gives FIFO messages only. Not {@code MessageGroupId}: a standard
+   * queue's messages carry one too when their sender sets it (fair queues).
+   */
+  private static boolean isFifo(JsonValue record) {
+    JsonValue arn = record.path("eventSourceARN");
+    return (arn.isTextual() && arn.textValue().endsWith(FIFO_SUFFIX))
+        || record.path("attributes").path("SequenceNumber").isTextual();
   }
 
   /** An envelope or a bare request; {@code messageId} is the SQS record it came in, or null. */

@@ -56,28 +56,7 @@ public final class EventProcessor {
     long start = System.nanoTime();
     Invocation invocation = parser.parse(payload);
     if (invocation instanceof Invocation.SqsBatch batch) {
-      List<Map<String, String>> failures = new ArrayList<>();
-      for (Invocation.SqsMessage message : batch.messages()) {
-        Duration left = left(remaining, start);
-        try {
-          if (message.request() instanceof ParsedRequest.TaskEvent task) {
-            // Answered: not a failure, whatever it came to. A throw reports it for redelivery.
-            taskEvents.handle(
-                task.change(),
-                new RequestSummary.Delivery(task.eventId(), message.messageId()),
-                left);
-            continue;
-          }
-          DispatchOutcome outcome = handle(message.request(), message.messageId(), left);
-          if (outcome instanceof Rejected) {
-            // Kept as a failure so the record reaches the queue's DLQ instead of vanishing.
-            failures.add(Map.of("itemIdentifier", message.messageId()));
-          }
-        } catch (RuntimeException e) {
-          failures.add(Map.of("itemIdentifier", message.messageId()));
-        }
-      }
-      return write(Map.of("batchItemFailures", failures));
+      return write(Map.of("batchItemFailures", sqs(batch, remaining, start)));
     }
     ParsedRequest parsed = ((Invocation.Direct) invocation).request();
     if (parsed instanceof ParsedRequest.TaskEvent task) {
@@ -91,6 +70,46 @@ public final class EventProcessor {
       throw new RequestRejectedException(rejected.rejection());
     }
     return write(result(outcome));
+  }
+
+  /**
+   * The failed records of an SQS batch.
+   *
+   * <p>A standard queue's records are independent: each failure is reported alone, the others are
+   * processed. A FIFO queue's are not: Lambda requires the function to stop at the first failure
+   * and report it and every record after it, processed or not, so that no later message of its
+   * group is deleted before it (the ones after it come back, in order, with it). A rejected request
+   * is a failure in a standard queue, so that it reaches the queue's DLQ instead of vanishing; in a
+   * FIFO queue it is answered (logged, counted, alarmed on) and not retried, since a retry cannot
+   * fix it and would hold back every later request of the group, and take the ones received with it
+   * to the DLQ after maxReceiveCount receives.
+   */
+  private List<Map<String, String>> sqs(Invocation.SqsBatch batch, Duration remaining, long start) {
+    List<Map<String, String>> failures = new ArrayList<>();
+    for (Invocation.SqsMessage message : batch.messages()) {
+      if (batch.fifo() && !failures.isEmpty()) {
+        failures.add(Map.of("itemIdentifier", message.messageId()));
+        continue;
+      }
+      Duration left = left(remaining, start);
+      try {
+        if (message.request() instanceof ParsedRequest.TaskEvent task) {
+          // Answered: not a failure, whatever it came to. A throw reports it for redelivery.
+          taskEvents.handle(
+              task.change(),
+              new RequestSummary.Delivery(task.eventId(), message.messageId()),
+              left);
+          continue;
+        }
+        DispatchOutcome outcome = handle(message.request(), message.messageId(), left);
+        if (outcome instanceof Rejected && !batch.fifo()) {
+          failures.add(Map.of("itemIdentifier", message.messageId()));
+        }
+      } catch (RuntimeException e) {
+        failures.add(Map.of("itemIdentifier", message.messageId()));
+      }
+    }
+    return failures;
   }
 
   private DispatchOutcome handle(ParsedRequest parsed, String messageId, Duration remaining) {

@@ -9,12 +9,19 @@ import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.batchrunner.core.lifecycle.TaskStateChange;
 import dev.batchrunner.core.testing.Fixtures;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The {@code events/} samples are real Lambda event shapes: the Lambda runtime's own serialization
@@ -24,18 +31,54 @@ class SampleEventsTest {
   private final AtomicInteger traceIds = new AtomicInteger();
   private final EventParser parser = new EventParser(() -> "t-" + traceIds.incrementAndGet());
 
-  @Test
-  void sqsBatch_whenReadByLambdaRuntimeSerialization_matchesOurParse() {
-    SQSEvent sqs = EventLoader.loadSQSEvent(Fixtures.events().resolve("sqs-batch.json").toString());
+  @ParameterizedTest
+  @ValueSource(strings = {"sqs-batch.json", "sqs-fifo-batch.json"})
+  void sqsBatch_whenReadByLambdaRuntimeSerialization_matchesOurParse(String sample) {
+    SQSEvent sqs = EventLoader.loadSQSEvent(Fixtures.events().resolve(sample).toString());
     Invocation.SqsBatch ours =
-        assertInstanceOf(Invocation.SqsBatch.class, parser.parse(Fixtures.event("sqs-batch.json")));
+        assertInstanceOf(Invocation.SqsBatch.class, parser.parse(Fixtures.event(sample)));
 
     assertEquals(3, sqs.getRecords().size());
     assertEquals(sqs.getRecords().size(), ours.messages().size());
+    boolean fifo = sqs.getRecords().get(0).getEventSourceArn().endsWith(".fifo");
+    assertEquals(sample.contains("fifo"), fifo);
+    assertEquals(fifo, ours.fifo());
     for (int i = 0; i < sqs.getRecords().size(); i++) {
-      assertEquals("aws:sqs", sqs.getRecords().get(i).getEventSource());
-      assertEquals(sqs.getRecords().get(i).getMessageId(), ours.messages().get(i).messageId());
+      SQSEvent.SQSMessage record = sqs.getRecords().get(i);
+      assertEquals("aws:sqs", record.getEventSource());
+      assertEquals(record.getMessageId(), ours.messages().get(i).messageId());
       assertInstanceOf(ParsedRequest.Valid.class, ours.messages().get(i).request());
+      assertEquals(fifo, record.getEventSourceArn().endsWith(".fifo"), sample);
+    }
+  }
+
+  @Test
+  void sqsFifoBatch_carriesWhatSqsGivesAFifoMessageWithContentBasedDeduplication() {
+    SQSEvent sqs =
+        EventLoader.loadSQSEvent(Fixtures.events().resolve("sqs-fifo-batch.json").toString());
+    Set<String> sequenceNumbers = new HashSet<>();
+
+    for (SQSEvent.SQSMessage record : sqs.getRecords()) {
+      Map<String, String> attributes = record.getAttributes();
+      byte[] body = record.getBody().getBytes(StandardCharsets.UTF_8);
+      // Content-based deduplication: the id is the SHA-256 of the body, nothing else.
+      assertEquals(hex("SHA-256", body), attributes.get("MessageDeduplicationId"));
+      assertEquals(hex("MD5", body), record.getMd5OfBody());
+      assertEquals("batch-requests", attributes.get("MessageGroupId"));
+      assertTrue(attributes.get("SequenceNumber").matches("\\d{20}"), attributes.toString());
+      assertTrue(sequenceNumbers.add(attributes.get("SequenceNumber")));
+      // The FifoQueue rule's body: an envelope without id or time around the monolith's detail.
+      assertTrue(
+          record.getBody().startsWith("{\"detail-type\":\"Batch Requested\",\"source\":"),
+          record.getBody());
+    }
+  }
+
+  private static String hex(String algorithm, byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

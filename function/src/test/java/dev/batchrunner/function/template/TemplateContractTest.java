@@ -23,8 +23,11 @@ import dev.batchrunner.core.dispatch.DispatchOutcome;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.dispatch.LaunchResult;
+import dev.batchrunner.core.request.BatchRequest;
+import dev.batchrunner.core.request.Resolution;
 import dev.batchrunner.core.request.TaskLaunchFactory;
 import dev.batchrunner.core.testing.Fixtures;
+import dev.batchrunner.core.testing.InMemoryIdempotencyStore;
 import dev.batchrunner.function.FunctionConfig;
 import dev.batchrunner.function.event.EventParser;
 import dev.batchrunner.function.event.Invocation;
@@ -38,6 +41,7 @@ import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,23 +49,30 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * template.yaml against the code it deploys: the handler exists, the environment is complete, the
  * policy allows exactly what the adapters call, the table is the store's, the rule matches the
  * sample envelopes, the task state change rule matches batch-runner's own RUNNING/STOPPED tasks
  * only, the completion bus is the one the function may put on, the alarms watch the function's
- * metrics, the schedule sends valid requests, the timeouts fit, nothing is "*".
+ * metrics, the schedule sends valid requests, the timeouts fit, nothing is "*". And each IntakeMode
+ * as CloudFormation deploys it ({@link #evaluate}): its resources, rule targets and queues, the
+ * FIFO queue's deduplication and the body its rule sends, the EcsDirect role, nested stack (against
+ * direct-rules.yaml's own Parameters) and task state change pattern.
  */
 class TemplateContractTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -76,6 +87,9 @@ class TemplateContractTest {
   /** Another account's bus, as the monolith's would be given. */
   private static final String MONOLITH_BUS_ARN =
       "arn:aws:events:eu-west-1:111122223333:event-bus/monolith";
+
+  /** The IntakeMode values, each covered below. */
+  private static final List<String> MODES = List.of("Direct", "Queue", "FifoQueue", "EcsDirect");
 
   /** Stands for what an {@code AWS::NoValue} removes. */
   private static final Object NO_VALUE = new Object();
@@ -161,18 +175,33 @@ class TemplateContractTest {
         Map.of("iam:PassedToService", "ecs-tasks.amazonaws.com"),
         map(map(passRole.get("Condition")).get("StringEquals")));
 
-    // Queue intake adds what Lambda's event source mapping needs, on the intake queue only.
-    List<Object> queueBranch = list(map(policies.get(1)).get("Fn::If"));
-    assertEquals("IsQueue", queueBranch.get(0));
-    List<Map<String, Object>> queue = statements(map(queueBranch.get(1)));
-    assertEquals(
-        Set.of(
-            "sqs:ReceiveMessage",
-            "sqs:DeleteMessage",
-            "sqs:GetQueueAttributes",
-            "sqs:ChangeMessageVisibility"),
-        actions(queue));
-    assertEquals(Map.of("Fn::GetAtt", List.of("IntakeQueue", "Arn")), queue.get(0).get("Resource"));
+    // Queue intakes add what Lambda's event source mapping needs, on that mode's queue only.
+    Map<String, String> consumed =
+        Map.of("Queue", "{GetAtt IntakeQueue.Arn}", "FifoQueue", "{GetAtt FifoIntakeQueue.Arn}");
+    for (String mode : MODES) {
+      List<Map<String, Object>> queue = new ArrayList<>();
+      for (Object policy : list(evaluate(function().get("Policies"), mode(mode)))) {
+        for (Map<String, Object> statement : statements(map(policy))) {
+          if (actions(List.of(statement)).stream().anyMatch(a -> a.startsWith("sqs:"))) {
+            queue.add(statement);
+          }
+        }
+      }
+      if (!consumed.containsKey(mode)) {
+        assertEquals(List.of(), queue, mode + " consumes no queue");
+        continue;
+      }
+      assertEquals(1, queue.size(), mode + ": " + queue);
+      assertEquals(
+          Set.of(
+              "sqs:ReceiveMessage",
+              "sqs:DeleteMessage",
+              "sqs:GetQueueAttributes",
+              "sqs:ChangeMessageVisibility"),
+          actions(queue),
+          mode);
+      assertEquals(consumed.get(mode), queue.get(0).get("Resource"), mode);
+    }
   }
 
   @Test
@@ -349,6 +378,24 @@ class TemplateContractTest {
                 "{\"source\":\"aws.ecs\",\"detail\":{\"clusterArn\":{\"a\":\"c1\"},\"lastStatus\":\"STOPPED\"}}"),
             parameters),
         "a list of values needs a value");
+    Map<String, Object> prefixed =
+        Map.of(
+            "detail",
+            Map.of("startedBy", List.of("batch-runner", Map.of("prefix", "events-rule/"))));
+    for (String startedBy : List.of("batch-runner", "events-rule/x", "events-rule/")) {
+      assertTrue(
+          matches(prefixed, JSON.readTree("{\"detail\":{\"startedBy\":\"" + startedBy + "\"}}")),
+          startedBy);
+    }
+    for (String startedBy :
+        List.of("batch-runner-2", "events-rules/x", "x/events-rule/", "EVENTS-RULE/x")) {
+      assertFalse(
+          matches(prefixed, JSON.readTree("{\"detail\":{\"startedBy\":\"" + startedBy + "\"}}")),
+          startedBy);
+    }
+    assertFalse(
+        matches(prefixed, JSON.readTree("{\"detail\":{\"startedBy\":7}}")),
+        "a prefix matches strings only");
   }
 
   @Test
@@ -360,13 +407,14 @@ class TemplateContractTest {
     assertEquals("ENABLED", rule.get("State"));
   }
 
-  @Test
-  void taskStateChangeRule_matchesOurRunningAndStoppedTasksOnly() throws Exception {
-    Map<String, Object> pattern = map(properties("TaskStateChangeRule").get("EventPattern"));
-    // ClusterArn has no Default: the rule is evaluated with it bound to the tests' cluster, which
-    // is the cluster every fixture carries.
+  @ParameterizedTest
+  @ValueSource(strings = {"Direct", "Queue", "FifoQueue", "EcsDirect"})
+  void taskStateChangeRule_matchesOurRunningAndStoppedTasksOnly(String mode) throws Exception {
+    // The pattern as that mode deploys it: ClusterArn bound to the tests' cluster, which is the
+    // cluster every fixture carries.
+    Map<String, Object> pattern = taskStateChangePattern(mode);
     String cluster = Fixtures.CATALOG_ENV.get("CLUSTER_ARN");
-    Map<String, String> parameters = Map.of("ClusterArn", cluster);
+    Map<String, String> parameters = Map.of();
 
     List<String> matched = new ArrayList<>();
     List<Path> fixtures;
@@ -436,7 +484,19 @@ class TemplateContractTest {
     Map<String, Object> ruleArn = Map.of("Fn::GetAtt", List.of("TaskStateChangeRule", "Arn"));
     Map<String, Object> permission = resource("TaskStateChangeRuleInvokesFunction");
     assertEquals("AWS::Lambda::Permission", permission.get("Type"));
-    assertEquals("IsDirect", permission.get("Condition"));
+    for (String mode : MODES) {
+      Object target =
+          map(list(evaluate(targets("TaskStateChangeRule"), mode(mode))).get(0)).get("Arn");
+      assertEquals(
+          mode.equals("Queue") ? "{GetAtt IntakeQueue.Arn}" : "{Ref BatchRunnerFunction.Alias}",
+          target,
+          mode);
+      // The function's permission exists exactly where the rule invokes it.
+      assertEquals(
+          target.equals("{Ref BatchRunnerFunction.Alias}"),
+          deploys("TaskStateChangeRuleInvokesFunction", mode(mode)),
+          mode);
+    }
     Map<String, Object> invoke = map(permission.get("Properties"));
     assertEquals("lambda:InvokeFunction", invoke.get("Action"));
     assertEquals("events.amazonaws.com", invoke.get("Principal"));
@@ -630,6 +690,480 @@ class TemplateContractTest {
         ours.toString());
   }
 
+  // ---------------------------------------------------------------- intake modes
+
+  @Test
+  void intakeMode_hasExactlyTheModesTheseTestsCover_withDirectTheDefault() {
+    Map<String, Object> parameter = map(section("Parameters").get("IntakeMode"));
+
+    assertEquals(MODES, parameter.get("AllowedValues"));
+    assertEquals("Direct", parameter.get("Default"));
+  }
+
+  @Test
+  void intakeModes_eachDeploysExactlyItsResourcesAndOutputs() {
+    // Every resource and output not named here is in every mode.
+    Map<String, Set<String>> only = new TreeMap<>();
+    for (String name :
+        List.of(
+            "IntakeQueue",
+            "IntakeDeadLetterQueue",
+            "IntakeQueuePolicy",
+            "IntakeEventSource",
+            "IntakeDeadLetterAlarm",
+            "IntakeQueueUrl",
+            "IntakeDeadLetterQueueUrl")) {
+      only.put(name, Set.of("Queue"));
+    }
+    for (String name :
+        List.of(
+            "FifoIntakeQueue",
+            "FifoIntakeDeadLetterQueue",
+            "FifoIntakeQueuePolicy",
+            "FifoIntakeEventSource",
+            "FifoIntakeDeadLetterAlarm",
+            "FifoIntakeQueueUrl",
+            "FifoIntakeDeadLetterQueueUrl")) {
+      only.put(name, Set.of("FifoQueue"));
+    }
+    for (String name :
+        List.of(
+            "DirectRulesEventsRole",
+            "DirectRules",
+            "GuardPolicy",
+            "GuardPolicyArn",
+            "DirectRuleArns")) {
+      only.put(name, Set.of("EcsDirect"));
+    }
+    only.put("BatchRequestedRule", Set.of("Direct", "Queue", "FifoQueue"));
+    only.put("RuleInvokesFunction", Set.of("Direct"));
+    only.put("TaskStateChangeRuleInvokesFunction", Set.of("Direct", "FifoQueue", "EcsDirect"));
+    // Not mode-bound, but conditional on other parameters: bound here to the stack's defaults.
+    Set<String> elsewhere = Set.of("AlarmTopic");
+
+    Map<String, Set<String>> actual = new TreeMap<>();
+    Map<String, Set<String>> expected = new TreeMap<>();
+    for (String section : List.of("Resources", "Outputs")) {
+      for (Map.Entry<String, Object> entry : section(section).entrySet()) {
+        if (elsewhere.contains(entry.getKey())) {
+          continue;
+        }
+        Set<String> modes = new TreeSet<>();
+        for (String mode : MODES) {
+          Object name = map(entry.getValue()).get("Condition");
+          if (name == null || condition((String) name, mode(mode))) {
+            modes.add(mode);
+          }
+        }
+        actual.put(entry.getKey(), modes);
+        expected.put(
+            entry.getKey(), new TreeSet<>(only.getOrDefault(entry.getKey(), Set.copyOf(MODES))));
+      }
+    }
+    assertEquals(expected, actual);
+    assertTrue(
+        actual.keySet().containsAll(only.keySet()),
+        "named but not in the template: " + only.keySet());
+  }
+
+  @Test
+  void requestRule_targetsTheFunctionTheQueueOrTheFifoQueue_andNothingInEcsDirect() {
+    Map<String, String> expected =
+        Map.of(
+            "Direct", "{Ref BatchRunnerFunction.Alias}",
+            "Queue", "{GetAtt IntakeQueue.Arn}",
+            "FifoQueue", "{GetAtt FifoIntakeQueue.Arn}");
+
+    for (String mode : MODES) {
+      if (!expected.containsKey(mode)) {
+        assertFalse(
+            deploys("BatchRequestedRule", mode(mode)), mode + ": the nested rules replace it");
+        continue;
+      }
+      List<Object> targets = list(evaluate(targets("BatchRequestedRule"), mode(mode)));
+      assertEquals(1, targets.size(), mode);
+      Map<String, Object> target = map(targets.get(0));
+      assertEquals(expected.get(mode), target.get("Arn"), mode);
+      assertEquals(mode.equals("FifoQueue"), target.containsKey("SqsParameters"), mode);
+      assertEquals(mode.equals("FifoQueue"), target.containsKey("InputTransformer"), mode);
+    }
+  }
+
+  @Test
+  void everyRuleTarget_inEveryMode_retriesAndDeadLettersToAStandardQueue() {
+    // EventBridge refuses a FIFO queue as a rule's dead-letter queue.
+    assertFalse(properties("EventsDeadLetterQueue").containsKey("FifoQueue"));
+    for (String mode : MODES) {
+      for (String rule : List.of("BatchRequestedRule", "TaskStateChangeRule")) {
+        if (!deploys(rule, mode(mode))) {
+          continue;
+        }
+        for (Object each : list(evaluate(targets(rule), mode(mode)))) {
+          Map<String, Object> target = map(each);
+          Map<String, Object> retry = map(target.get("RetryPolicy"));
+          assertTrue(((Number) retry.get("MaximumRetryAttempts")).intValue() > 0, mode + rule);
+          assertTrue(
+              ((Number) retry.get("MaximumEventAgeInSeconds")).intValue() >= 3600, mode + rule);
+          assertEquals(
+              "{GetAtt EventsDeadLetterQueue.Arn}",
+              map(target.get("DeadLetterConfig")).get("Arn"),
+              mode + " " + rule);
+        }
+      }
+    }
+  }
+
+  @Test
+  void fifoQueue_deduplicatesOnItsBody_redrivesToAFifoQueue_andFeedsTheFunctionWithoutAWindow() {
+    Map<String, Object> stack = mode("FifoQueue");
+    Map<String, Object> queue = map(evaluate(properties("FifoIntakeQueue"), stack));
+    Map<String, Object> deadLetters = map(evaluate(properties("FifoIntakeDeadLetterQueue"), stack));
+    Map<String, Object> source = map(evaluate(properties("FifoIntakeEventSource"), stack));
+    int functionSeconds = ((Number) function().get("Timeout")).intValue();
+
+    assertEquals(true, queue.get("FifoQueue"));
+    assertEquals(true, queue.get("ContentBasedDeduplication"));
+    assertEquals("queue", queue.get("DeduplicationScope"));
+    assertEquals("batch-requests.fifo", queue.get("QueueName"));
+    assertTrue(((Number) queue.get("VisibilityTimeout")).intValue() >= 6 * functionSeconds);
+    Map<String, Object> redrive = map(queue.get("RedrivePolicy"));
+    assertEquals("{GetAtt FifoIntakeDeadLetterQueue.Arn}", redrive.get("deadLetterTargetArn"));
+    assertTrue(((Number) redrive.get("maxReceiveCount")).intValue() > 1);
+    // The dead-letter queue of a FIFO queue must be a FIFO queue.
+    assertEquals(true, deadLetters.get("FifoQueue"));
+    assertEquals("batch-requests-dlq.fifo", deadLetters.get("QueueName"));
+    // The longest stack name the function's name allows (64 characters) still fits SQS's 80.
+    int longestStackName = 64 - "-batch-runner".length();
+    assertTrue(longestStackName + "-requests-dlq.fifo".length() <= 80);
+
+    assertEquals("{GetAtt FifoIntakeQueue.Arn}", source.get("EventSourceArn"));
+    assertEquals("{Ref BatchRunnerFunction.Alias}", source.get("FunctionName"));
+    assertEquals(List.of("ReportBatchItemFailures"), source.get("FunctionResponseTypes"));
+    assertFalse(
+        source.containsKey("MaximumBatchingWindowInSeconds"),
+        "Lambda refuses a batching window for a FIFO queue");
+    assertTrue(((Number) source.get("BatchSize")).intValue() <= 10, "FIFO's maximum is 10");
+  }
+
+  @Test
+  void fifoIntake_putsEveryRequestInOneConstantGroup_theSamplesGroup_andNoTaskEvent()
+      throws Exception {
+    Map<String, Object> stack = mode("FifoQueue");
+    List<Map<String, Object>> grouped = new ArrayList<>();
+    for (String rule : List.of("BatchRequestedRule", "TaskStateChangeRule")) {
+      for (Object target : list(evaluate(targets(rule), stack))) {
+        if (map(target).containsKey("SqsParameters")) {
+          grouped.add(map(target));
+        }
+      }
+    }
+
+    assertEquals(1, grouped.size(), "task state changes go straight to the function: " + grouped);
+    Object group = map(grouped.get(0).get("SqsParameters")).get("MessageGroupId");
+    assertInstanceOf(String.class, group, "EventBridge takes only a constant group id");
+    assertTrue(((String) group).matches("[A-Za-z0-9!-/:-@\\[-`{-~]{1,128}"), (String) group);
+    for (JsonNode record : JSON.readTree(Fixtures.event("sqs-fifo-batch.json")).get("Records")) {
+      assertEquals(group, record.at("/attributes/MessageGroupId").asText());
+      assertTrue(record.get("eventSourceARN").asText().endsWith("-requests.fifo"));
+    }
+    assertSendMessageFrom(
+        "FifoIntakeQueuePolicy",
+        Map.of("Fn::GetAtt", List.of("FifoIntakeQueue", "Arn")),
+        Map.of("Fn::GetAtt", List.of("BatchRequestedRule", "Arn")));
+    assertEquals(
+        1,
+        statements(map(properties("FifoIntakeQueuePolicy").get("PolicyDocument"))).size(),
+        "only the request rule sends to the FIFO queue");
+  }
+
+  @Test
+  void fifoTarget_bodyParsesAsTheSameRequestAsTheEnvelopeForEveryRequestSample() throws Exception {
+    Map<String, Object> transformer = fifoTransformer();
+    EventParser parser = new EventParser(() -> "generated");
+    Map<String, Object> rule = map(properties("BatchRequestedRule").get("EventPattern"));
+    List<String> checked = new ArrayList<>();
+
+    for (Map.Entry<String, JsonNode> sample : requestSamples().entrySet()) {
+      JsonNode envelope = sample.getValue();
+      assertTrue(matches(rule, envelope), sample.getKey());
+      ParsedRequest direct =
+          ((Invocation.Direct) parser.parse(JSON.writeValueAsBytes(envelope))).request();
+      Invocation.SqsBatch batch =
+          assertInstanceOf(
+              Invocation.SqsBatch.class,
+              parser.parse(fifoRecord("m-1", transform(transformer, envelope))));
+      assertTrue(batch.fifo());
+      ParsedRequest queued = batch.messages().get(0).request();
+
+      assertEquals(direct.getClass(), queued.getClass(), sample.getKey() + ": " + queued);
+      if (direct instanceof ParsedRequest.Valid valid) {
+        BatchRequest expected = valid.request();
+        BatchRequest actual = ((ParsedRequest.Valid) queued).request();
+        assertEquals(expected.batchTypeId(), actual.batchTypeId(), sample.getKey());
+        assertEquals(expected.parameters(), actual.parameters(), sample.getKey());
+        assertEquals(expected.idempotencyKey(), actual.idempotencyKey(), sample.getKey());
+        // Kept: a trace id the request gives. Lost: the envelope id as the default trace id; the
+        // SQS message id stands in for it.
+        boolean given = !expected.traceId().equals(envelope.get("id").asText());
+        assertEquals(given ? expected.traceId() : "m-1", actual.traceId(), sample.getKey());
+        assertEquals("m-1", actual.eventId());
+      } else {
+        assertEquals(
+            ((ParsedRequest.Invalid) direct).outcome().rejection(),
+            ((ParsedRequest.Invalid) queued).outcome().rejection(),
+            sample.getKey());
+      }
+      checked.add(sample.getKey());
+    }
+    assertTrue(
+        checked.containsAll(
+            List.of(
+                "monolith-put-events.json", "sqs-batch.json#0", "invalid/pattern-mismatch.json")),
+        checked.toString());
+  }
+
+  @Test
+  void fifoTarget_body_isTheSameForARedeliveryAndAResend_butNotForANewTraceOrAnotherRequest()
+      throws Exception {
+    Map<String, Object> transformer = fifoTransformer();
+    ObjectNode first = (ObjectNode) JSON.readTree(Fixtures.event("monolith-put-events.json"));
+    // EventBridge's own redelivery: the same event.
+    ObjectNode redelivery = first.deepCopy();
+    // The monolith's re-send: a new PutEvents, so a new event id and time, the same detail.
+    ObjectNode resend = first.deepCopy().put("id", "0f1e2d3c-4b5a-4968-8776-655443322110");
+    resend.put("time", "2026-11-23T02:01:30Z");
+    ObjectNode newTrace = resend.deepCopy();
+    ((ObjectNode) newTrace.get("detail")).put("TraceId", "3b1f0d2e-8c4a-4e6b-9f7d-1a2b3c4d5e6f");
+    ObjectNode other = resend.deepCopy();
+    ((ObjectNode) other.at("/detail/Parameters")).put("tenant", "globex");
+
+    // SQS's content-based deduplication id: the SHA-256 of the body.
+    String id = sha256(transform(transformer, first));
+    assertEquals(id, sha256(transform(transformer, redelivery)));
+    assertEquals(id, sha256(transform(transformer, resend)), "a re-send is removed by the queue");
+    assertNotEquals(id, sha256(transform(transformer, newTrace)), "left to the DynamoDB key");
+    assertNotEquals(id, sha256(transform(transformer, other)), "another request");
+    // Without the transformer the body is the envelope: only the redelivery collapses.
+    String envelope = sha256(JSON.writeValueAsString(first));
+    assertEquals(envelope, sha256(JSON.writeValueAsString(redelivery)));
+    assertNotEquals(envelope, sha256(JSON.writeValueAsString(resend)));
+    // And the batch-runner key, above the queue, takes all three re-sends for the first request.
+    String key = dispatchKey(transform(transformer, first));
+    for (ObjectNode again : List.of(redelivery, resend, newTrace)) {
+      assertEquals(key, dispatchKey(transform(transformer, again)));
+    }
+    assertNotEquals(key, dispatchKey(transform(transformer, other)));
+  }
+
+  @Test
+  void fifoTarget_aDetailShapedLikeAnEcsTaskEventStaysARequest() throws Exception {
+    // The monolith controls the detail: one that holds a whole "ECS Task State Change" event must
+    // not reach the function as one (it could move a record or start a retry).
+    ObjectNode forged = (ObjectNode) JSON.readTree(Fixtures.event("monolith-put-events.json"));
+    forged.set("detail", JSON.readTree(Fixtures.event("task-state-change/stopped-exit-1.json")));
+
+    ParsedRequest parsed =
+        ((Invocation.SqsBatch)
+                new EventParser(() -> "t")
+                    .parse(fifoRecord("m-1", transform(fifoTransformer(), forged))))
+            .messages()
+            .get(0)
+            .request();
+
+    ParsedRequest.Invalid invalid = assertInstanceOf(ParsedRequest.Invalid.class, parsed);
+    assertTrue(
+        invalid.outcome().rejection().reason().startsWith("unknown field"), invalid.toString());
+  }
+
+  @Test
+  void ecsDirect_eventBridgesRoleRunsOnlyTheBatchTasksInTheCluster() {
+    Map<String, Object> stack = mode("EcsDirect");
+    Map<String, Object> role = map(evaluate(properties("DirectRulesEventsRole"), stack));
+
+    Map<String, Object> trust =
+        map(list(map(role.get("AssumeRolePolicyDocument")).get("Statement")).get(0));
+    assertEquals(Map.of("Service", "events.amazonaws.com"), trust.get("Principal"));
+    assertEquals("sts:AssumeRole", trust.get("Action"));
+    assertEquals(
+        Map.of("aws:SourceAccount", "123456789012"),
+        map(map(trust.get("Condition")).get("StringEquals")));
+    List<Map<String, Object>> statements = new ArrayList<>();
+    for (Object policy : list(role.get("Policies"))) {
+      statements.addAll(statements(map(map(policy).get("PolicyDocument"))));
+    }
+    assertEquals(Set.copyOf(EcsTaskLauncher.IAM_ACTIONS), actions(statements));
+    for (Map<String, Object> statement : statements) {
+      assertEquals("Allow", statement.get("Effect"));
+      assertTrue(statement.get("Condition") != null, "every grant is conditioned: " + statement);
+    }
+    Map<String, Object> runTask = statementWith(statements, "ecs:RunTask");
+    assertEquals(stack.get("TaskDefinitionArnPattern"), runTask.get("Resource"));
+    assertEquals(
+        Map.of("ecs:cluster", stack.get("ClusterArn")),
+        map(map(runTask.get("Condition")).get("ArnEquals")));
+    Map<String, Object> tag = statementWith(statements, "ecs:TagResource");
+    assertEquals("arn:aws:ecs:eu-west-1:123456789012:task/batch/*", tag.get("Resource"));
+    assertEquals(
+        Map.of("ecs:CreateAction", "RunTask"), map(map(tag.get("Condition")).get("StringEquals")));
+    Map<String, Object> passRole = statementWith(statements, "iam:PassRole");
+    assertEquals(stack.get("TaskRoleArns"), passRole.get("Resource"));
+    assertEquals(
+        Map.of("iam:PassedToService", "ecs-tasks.amazonaws.com"),
+        map(map(passRole.get("Condition")).get("StringEquals")));
+  }
+
+  @Test
+  void ecsDirect_nestedStackGetsExactlyTheParametersDirectRulesDeclares() {
+    Map<String, Object> stack = mode("EcsDirect");
+    Map<String, Object> nested = properties("DirectRules");
+    String url = (String) nested.get("TemplateURL");
+    Path file = Fixtures.projectRoot().resolve(url);
+    assertTrue(
+        Files.isRegularFile(file), "TemplateURL is a local path sam build packages: " + file);
+    Map<String, Object> declared = map(CloudFormationYaml.load(file).get("Parameters"));
+    Map<String, Object> passed = map(evaluate(nested.get("Parameters"), stack));
+
+    assertEquals(
+        new TreeSet<>(declared.keySet()),
+        new TreeSet<>(passed.keySet()),
+        url + " and template.yaml drifted");
+    for (Map.Entry<String, Object> parameter : declared.entrySet()) {
+      assertEquals("String", map(parameter.getValue()).get("Type"), parameter.getKey());
+      assertInstanceOf(String.class, passed.get(parameter.getKey()), parameter.getKey());
+    }
+    assertEquals("{Ref BatchRequestsBus}", passed.get("EventBusName"));
+    assertEquals("legacy.monolith", passed.get("MonolithSource"));
+    assertEquals("{GetAtt DirectRulesEventsRole.Arn}", passed.get("EventsRoleArn"));
+    assertEquals("{GetAtt EventsDeadLetterQueue.Arn}", passed.get("DeadLetterQueueArn"));
+    // One parameter per catalog placeholder, CamelCase of its name, with the very value the
+    // function's environment gives that placeholder.
+    Map<String, Object> environment = environment(stack);
+    Set<String> fromCatalog = new TreeSet<>();
+    for (String placeholder : catalogPlaceholders()) {
+      String name = camelCase(placeholder);
+      fromCatalog.add(name);
+      assertEquals(environment.get(placeholder), passed.get(name), placeholder);
+    }
+    Set<String> expected = new TreeSet<>(fromCatalog);
+    expected.addAll(
+        Set.of("EventBusName", "MonolithSource", "EventsRoleArn", "DeadLetterQueueArn"));
+    assertEquals(expected, passed.keySet());
+    assertEquals(
+        "subnet-0aaa1111,subnet-0bbb2222", passed.get("SubnetIds"), "a list, comma-joined");
+  }
+
+  @Test
+  void ecsDirect_theNestedRulesMayDeadLetter_andNoStatementNamesTheAbsentRequestRule() {
+    for (String mode : MODES) {
+      List<Map<String, Object>> statements =
+          statements(
+              map(
+                  evaluate(
+                      properties("EventsDeadLetterQueuePolicy").get("PolicyDocument"),
+                      mode(mode))));
+      boolean nested =
+          statements.stream()
+              .anyMatch(
+                  s ->
+                      s.get("Condition") != null
+                          && map(s.get("Condition")).containsKey("ArnLike")
+                          && ("arn:aws:events:eu-west-1:123456789012:rule/{Ref BatchRequestsBus}/*")
+                              .equals(
+                                  map(map(s.get("Condition")).get("ArnLike")).get("aws:SourceArn"))
+                          && "sqs:SendMessage".equals(s.get("Action"))
+                          && Map.of("Service", "events.amazonaws.com").equals(s.get("Principal")));
+      assertEquals(mode.equals("EcsDirect"), nested, mode + ": " + statements);
+      assertEquals(
+          !mode.equals("EcsDirect"),
+          statements.toString().contains("BatchRequestedRule"),
+          mode + ": " + statements);
+    }
+  }
+
+  @Test
+  void ecsDirect_taskStateChangeRuleAlsoTakesTasksEventBridgeStarted_andStillRejectsOthers()
+      throws Exception {
+    JsonNode running = JSON.readTree(Fixtures.event("task-state-change/running.json"));
+    Map<String, Boolean> starters = new LinkedHashMap<>();
+    starters.put("batch-runner", true);
+    // EventBridge's RunTask: events-rule/<rule name>, cut to ECS's 36 characters.
+    starters.put("events-rule/batch-DirectRules-1Q2W3E", true);
+    starters.put("events-rule/", true);
+    starters.put("ecs-svc/4718293065172839405", false);
+    starters.put("events-rules/daily", false);
+    starters.put("my-events-rule/daily", false);
+    starters.put("EVENTS-RULE/daily", false);
+
+    for (String mode : MODES) {
+      Map<String, Object> pattern = taskStateChangePattern(mode);
+      for (Map.Entry<String, Boolean> starter : starters.entrySet()) {
+        ObjectNode event = running.deepCopy();
+        ((ObjectNode) event.get("detail")).put("startedBy", starter.getKey());
+        boolean expected =
+            starter.getValue()
+                && (mode.equals("EcsDirect") || starter.getKey().equals("batch-runner"));
+        assertEquals(expected, matches(pattern, event), mode + " " + starter.getKey());
+      }
+      ObjectNode otherCluster = running.deepCopy();
+      ((ObjectNode) otherCluster.get("detail"))
+          .put("startedBy", "events-rule/batch-DirectRules-1Q2W3E")
+          .put("clusterArn", "arn:aws:ecs:eu-west-1:123456789012:cluster/other");
+      assertFalse(matches(pattern, otherCluster), mode + ": another cluster's task");
+    }
+  }
+
+  @Test
+  void ecsDirect_guardPolicyAllowsExactlyTheStoresRecordCallsOnTheTable() {
+    Map<String, Object> policy = map(evaluate(properties("GuardPolicy"), mode("EcsDirect")));
+    List<Map<String, Object>> statements = statements(map(policy.get("PolicyDocument")));
+
+    assertEquals(Set.copyOf(DynamoDbIdempotencyStore.IAM_ACTIONS), actions(statements));
+    for (Map<String, Object> statement : statements) {
+      assertEquals("Allow", statement.get("Effect"));
+      assertEquals("{GetAtt IdempotencyTable.Arn}", statement.get("Resource"));
+    }
+    assertEquals("AWS::IAM::ManagedPolicy", resource("GuardPolicy").get("Type"));
+    assertEquals(Map.of("Ref", "GuardPolicy"), output("GuardPolicyArn").get("Value"));
+  }
+
+  @Test
+  void deadLetterQueues_inEveryMode_eachIsWatchedByAnAlarmAndDrainableByTheOperators() {
+    for (String mode : MODES) {
+      Map<String, Object> stack = mode(mode);
+      Set<String> queues = new TreeSet<>();
+      Set<String> consumed = new TreeSet<>();
+      Set<String> watched = new TreeSet<>();
+      for (Map.Entry<String, Object> entry : section("Resources").entrySet()) {
+        if (!deploys(entry.getKey(), stack)) {
+          continue;
+        }
+        Object type = map(entry.getValue()).get("Type");
+        Map<String, Object> props = map(evaluate(map(entry.getValue()).get("Properties"), stack));
+        if ("AWS::SQS::Queue".equals(type)) {
+          queues.add(entry.getKey());
+        } else if ("AWS::Lambda::EventSourceMapping".equals(type)) {
+          consumed.add(getAttResource(props.get("EventSourceArn"), "Arn"));
+        } else if ("AWS::CloudWatch::Alarm".equals(type)
+            && "AWS/SQS".equals(props.get("Namespace"))) {
+          watched.add(
+              getAttResource(map(list(props.get("Dimensions")).get(0)).get("Value"), "QueueName"));
+        }
+      }
+      Set<String> deadLetters = new TreeSet<>(queues);
+      deadLetters.removeAll(consumed);
+
+      assertEquals(deadLetters, watched, mode);
+      Set<String> drained = new TreeSet<>();
+      for (Map<String, Object> statement :
+          statements(map(evaluate(properties("OperatorPolicy").get("PolicyDocument"), stack)))) {
+        if ("DrainDeadLetterQueues".equals(statement.get("Sid"))) {
+          list(statement.get("Resource")).forEach(r -> drained.add(getAttResource(r, "Arn")));
+        }
+      }
+      assertEquals(deadLetters, drained, mode);
+    }
+  }
+
   private static void assertSendMessageFrom(
       String policy, Map<String, Object> queueArn, Map<String, Object> ruleArn) {
     List<Map<String, Object>> statements =
@@ -685,6 +1219,153 @@ class TemplateContractTest {
         .idempotencyKey();
   }
 
+  /** The stack in this IntakeMode, over two subnets, the rest as {@link #stack} binds it. */
+  private static Map<String, Object> mode(String intakeMode) {
+    Map<String, Object> stack = new HashMap<>(stack(""));
+    stack.put("IntakeMode", intakeMode);
+    stack.put("SubnetIds", List.of("subnet-0aaa1111", "subnet-0bbb2222"));
+    return stack;
+  }
+
+  private static Object targets(String rule) {
+    return properties(rule).get("Targets");
+  }
+
+  private static Map<String, Object> taskStateChangePattern(String mode) {
+    return map(evaluate(properties("TaskStateChangeRule").get("EventPattern"), mode(mode)));
+  }
+
+  /** X of a "{GetAtt X.attribute}" that {@link #evaluate} leaves. */
+  private static String getAttResource(Object value, String attribute) {
+    String text = String.valueOf(value);
+    assertTrue(
+        text.startsWith("{GetAtt ") && text.endsWith("." + attribute + "}"),
+        "not a GetAtt: " + text);
+    return text.substring("{GetAtt ".length(), text.length() - attribute.length() - 2);
+  }
+
+  /** The FifoQueue branch of the request rule's target: its InputTransformer. */
+  private static Map<String, Object> fifoTransformer() {
+    return map(
+        map(list(evaluate(targets("BatchRequestedRule"), mode("FifoQueue"))).get(0))
+            .get("InputTransformer"));
+  }
+
+  /**
+   * What an EventBridge InputTransformer sends for this event, for the template's kinds of
+   * placeholder: {@code "<name>"} in quotes takes a string value as text, {@code <name>} outside
+   * quotes takes the value as JSON; each path is a {@code $.field.field} dot path.
+   */
+  private static String transform(Map<String, Object> transformer, JsonNode event)
+      throws Exception {
+    String output = (String) transformer.get("InputTemplate");
+    for (Map.Entry<String, Object> path : map(transformer.get("InputPathsMap")).entrySet()) {
+      String jsonPath = (String) path.getValue();
+      assertTrue(jsonPath.matches("\\$(\\.[A-Za-z0-9_-]+)+"), jsonPath);
+      JsonNode value = event;
+      for (String field : jsonPath.substring(2).split("\\.")) {
+        value = value.path(field);
+      }
+      assertFalse(value.isMissingNode(), jsonPath + " is not in " + event);
+      String quoted = "\"<" + path.getKey() + ">\"";
+      if (output.contains(quoted)) {
+        assertTrue(value.isTextual(), path.getKey() + " in quotes needs a string");
+        output = output.replace(quoted, JSON.writeValueAsString(value.asText()));
+      }
+      output = output.replace("<" + path.getKey() + ">", JSON.writeValueAsString(value));
+    }
+    assertFalse(output.matches("(?s).*<[A-Za-z0-9_.-]+>.*"), "a placeholder left: " + output);
+    JSON.readTree(output); // what EventBridge sends must be JSON
+    return output;
+  }
+
+  /** A one-record SQS event of a FIFO queue with this body. */
+  private static byte[] fifoRecord(String messageId, String body) throws Exception {
+    ObjectNode event = JSON.createObjectNode();
+    ObjectNode record = event.putArray("Records").addObject();
+    record.put("messageId", messageId);
+    record.put("body", body);
+    record
+        .putObject("attributes")
+        .put("MessageGroupId", "batch-requests")
+        .put("SequenceNumber", "18890436781234567000");
+    record.put("eventSource", "aws:sqs");
+    record.put("eventSourceARN", "arn:aws:sqs:eu-west-1:123456789012:batch-requests.fifo");
+    return JSON.writeValueAsBytes(event);
+  }
+
+  /**
+   * Every request in {@code events/}, as the monolith puts it on the bus: the envelopes as they are
+   * (the monolith's, the SQS sample's), each bare request (valid or invalid) as the detail of an
+   * envelope like the monolith's.
+   */
+  private static Map<String, JsonNode> requestSamples() throws Exception {
+    JsonNode monolith = JSON.readTree(Fixtures.event("monolith-put-events.json"));
+    Map<String, JsonNode> samples = new TreeMap<>();
+    samples.put("monolith-put-events.json", monolith);
+    JsonNode records = JSON.readTree(Fixtures.event("sqs-batch.json")).get("Records");
+    for (int i = 0; i < records.size(); i++) {
+      JsonNode body = JSON.readTree(records.get(i).get("body").asText());
+      if (body.has("detail-type")) {
+        samples.put("sqs-batch.json#" + i, body);
+      }
+    }
+    for (String folder : List.of("", "invalid/")) {
+      try (Stream<Path> files =
+          Files.list(Fixtures.events().resolve(folder.isEmpty() ? "." : folder))) {
+        for (Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+          JsonNode node = JSON.readTree(Files.readAllBytes(file));
+          if (node.has("Records")
+              || node.has("detail-type")
+              || node.has("requestPayload")
+              || !node.has("batchTypeId")) {
+            continue;
+          }
+          ObjectNode envelope = monolith.deepCopy();
+          envelope.put(
+              "id",
+              UUID.nameUUIDFromBytes(file.toString().getBytes(StandardCharsets.UTF_8)).toString());
+          envelope.set("detail", node);
+          samples.put(folder + file.getFileName(), envelope);
+        }
+      }
+    }
+    return samples;
+  }
+
+  /** The idempotency key the dispatcher gives the one request in this FIFO body. */
+  private static String dispatchKey(String body) throws Exception {
+    Invocation.SqsBatch batch =
+        (Invocation.SqsBatch) new EventParser(() -> "trace").parse(fifoRecord("m-1", body));
+    ParsedRequest.Valid valid =
+        assertInstanceOf(ParsedRequest.Valid.class, batch.messages().get(0).request());
+    Resolution resolution =
+        new BatchDispatcher(
+                Processors.catalog(),
+                new InMemoryIdempotencyStore(),
+                launch ->
+                    new LaunchResult(List.of("arn:aws:ecs:eu-west-1:123456789012:task/x/y"), false),
+                Clock.fixed(Instant.parse("2026-11-23T02:00:00Z"), ZoneOffset.UTC),
+                () -> "claim")
+            .resolve(valid.request());
+    return assertInstanceOf(Resolution.Valid.class, resolution, resolution.toString()).key().id();
+  }
+
+  private static String sha256(String text) throws Exception {
+    return HexFormat.of()
+        .formatHex(
+            MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** A placeholder's parameter name in direct-rules.yaml: CLUSTER_ARN is ClusterArn. */
+  private static String camelCase(String placeholder) {
+    StringBuilder name = new StringBuilder();
+    for (String part : placeholder.split("_")) {
+      name.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+    }
+    return name.toString();
+  }
+
   /** EventBridge matching against the stack's parameters' defaults. */
   private boolean matches(Map<String, Object> pattern, JsonNode event) {
     return matches(pattern, event, Map.of());
@@ -692,9 +1373,10 @@ class TemplateContractTest {
 
   /**
    * EventBridge matching for the pattern shapes the template uses: field -> list of exact values (a
-   * {@code Ref} resolves to {@code parameters}' value, else the parameter's Default), or field ->
-   * nested pattern for an object field ({@code detail}). An array in the event matches when any of
-   * its elements is allowed, as in EventBridge.
+   * {@code Ref} resolves to {@code parameters}' value, else the parameter's Default) or of {@code
+   * {"prefix": P}} matchers (a string starting with P), or field -> nested pattern for an object
+   * field ({@code detail}). An array in the event matches when any of its elements is allowed, as
+   * in EventBridge.
    */
   private boolean matches(
       Map<String, Object> pattern, JsonNode event, Map<String, String> parameters) {
@@ -709,8 +1391,16 @@ class TemplateContractTest {
         }
         continue;
       }
-      List<String> allowed =
-          list(field.getValue()).stream().map(v -> resolve(v, parameters)).toList();
+      List<String> allowed = new ArrayList<>();
+      List<String> prefixes = new ArrayList<>();
+      for (Object v : list(field.getValue())) {
+        if (v instanceof Map<?, ?> matcher && matcher.containsKey("prefix")) {
+          assertEquals(1, matcher.size(), "only prefix matchers: " + matcher);
+          prefixes.add((String) matcher.get("prefix"));
+        } else {
+          allowed.add(resolve(v, parameters));
+        }
+      }
       List<JsonNode> candidates = new ArrayList<>();
       if (value.isArray()) {
         value.forEach(candidates::add);
@@ -718,7 +1408,13 @@ class TemplateContractTest {
         candidates.add(value);
       }
       if (candidates.stream()
-          .noneMatch(c -> c.isValueNode() && !c.isNull() && allowed.contains(c.asText()))) {
+          .noneMatch(
+              c ->
+                  c.isValueNode()
+                      && !c.isNull()
+                      && (allowed.contains(c.asText())
+                          || (c.isTextual()
+                              && prefixes.stream().anyMatch(c.asText()::startsWith))))) {
         return false;
       }
     }
