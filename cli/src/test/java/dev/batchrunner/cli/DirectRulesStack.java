@@ -7,6 +7,7 @@ import dev.batchrunner.testkit.CloudFormationIntrinsics;
 import dev.batchrunner.testkit.CloudFormationYaml;
 import dev.batchrunner.testkit.eventbridge.EventPattern;
 import dev.batchrunner.testkit.eventbridge.InputTransformer;
+import dev.batchrunner.testkit.eventbridge.RulerOracle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +51,7 @@ final class DirectRulesStack {
   record Rule(
       String logicalId,
       Map<String, Object> properties,
+      String patternJson,
       EventPattern pattern,
       InputTransformer transformer) {
 
@@ -125,11 +127,17 @@ final class DirectRulesStack {
       Map<String, Object> transformer = (Map<String, Object>) target.get("InputTransformer");
       @SuppressWarnings("unchecked")
       Map<String, String> paths = (Map<String, String>) transformer.get("InputPathsMap");
+      JsonNode pattern = JSON.valueToTree(properties.get("EventPattern"));
+      if (!RulerOracle.accepts(pattern.toString())) {
+        throw new AssertionError(
+            resource.getKey() + ": event-ruler refuses its pattern " + pattern);
+      }
       rules.add(
           new Rule(
               resource.getKey(),
               properties,
-              EventPattern.of(JSON.valueToTree(properties.get("EventPattern"))),
+              pattern.toString(),
+              EventPattern.of(pattern),
               InputTransformer.of(paths, (String) transformer.get("InputTemplate"))));
     }
   }
@@ -162,11 +170,23 @@ final class DirectRulesStack {
     return rules;
   }
 
-  /** What every rule whose pattern matches {@code event} hands its target. */
+  /**
+   * What every rule whose pattern matches {@code event} hands its target; each match is also
+   * event-ruler's, or this fails.
+   */
   List<Delivery> deliver(JsonNode event) {
     List<Delivery> deliveries = new ArrayList<>();
     for (Rule rule : rules) {
-      if (rule.pattern().matches(event)) {
+      boolean matches = rule.pattern().matches(event);
+      if (matches != RulerOracle.matches(rule.patternJson(), event.toString())) {
+        throw new AssertionError(
+            rule.logicalId()
+                + ": the evaluator says "
+                + matches
+                + ", event-ruler the opposite, for "
+                + event);
+      }
+      if (matches) {
         InputTransformer.Output output =
             rule.transformer().apply(event, InputTransformer.Rule.named(rule.logicalId()));
         deliveries.add(new Delivery(rule, output.json()));
