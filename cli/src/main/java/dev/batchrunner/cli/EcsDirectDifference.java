@@ -12,9 +12,9 @@ enum EcsDirectDifference {
   /** A parameter's regular expression. */
   PATTERN(
       Kind.NOT_CHECKED,
-      "a parameter's regular expression: EventBridge has no regex operator and gives a field one"
-          + " list of conditions, ORed, which the unsafe-text guard takes; only a plain alternation"
-          + " of literals (csv|parquet) is encoded, as an enumeration"),
+      "a parameter's regular expression: EventBridge has no regex operator, and a field's"
+          + " conditions are ORed, so its one condition is the unsafe-text check; only a plain"
+          + " alternation of literals (csv|parquet) is encoded, as an enumeration"),
 
   /** A parameter's maxLength. */
   MAX_LENGTH(Kind.NOT_CHECKED, "a parameter's maxLength: EventBridge has no length operator"),

@@ -38,6 +38,9 @@ import java.util.regex.Pattern;
  * matcher, strings in string lists, no consecutive {@code *} in a wildcard, a backslash in a
  * wildcard only before {@code *} or {@code \}), so that a typo in a generated pattern fails a test
  * instead of being silently read as a field name.
+ *
+ * <p>Its tests, and the direct-rules tests, check every answer against event-ruler itself ({@link
+ * RulerOracle}).
  */
 public final class EventPattern {
   private static final ObjectMapper JSON = new ObjectMapper();
