@@ -89,7 +89,9 @@ public final class BatchRunnerCli implements Runnable {
     cli.addSubcommand(new RerunCommand(env, clock));
     cli.addSubcommand(new ReplayCommand(env));
     cli.addSubcommand(new CompletionCommand());
-    // Later commands (generate and guard, with issue 11's EcsDirect mode) go here.
+    cli.addSubcommand(
+        new CommandLine(new GenerateCommand()).addSubcommand(new DirectRulesCommand(env)));
+    // Later commands (guard, with issue 11's EcsDirect mode) go here.
     cli.setOut(out);
     cli.setErr(err);
     cli.setExitCodeExceptionMapper(
@@ -114,7 +116,7 @@ public final class BatchRunnerCli implements Runnable {
     throw new ParameterException(
         spec.commandLine(),
         "missing COMMAND (one of: local, validate, explain, status, list, rerun, replay,"
-            + " completion)");
+            + " completion, generate)");
   }
 
   /** A usage error: what is wrong with which argument, and where to read more; exit 2. */

@@ -149,11 +149,9 @@ final class CatalogCheck {
     }
     Map<String, String> effective = new HashMap<>(catalog.environment(env));
     effective.putAll(values);
-    String file = effective.get(CatalogLoader.CATALOG_ENV);
-    boolean fromFile = file != null && !file.isBlank();
-    String source =
-        fromFile ? Path.of(file).toString() : "classpath:" + CatalogLoader.CLASSPATH_CATALOG;
-    byte[] bytes = fromFile ? readFile(Path.of(file), catalog.catalog != null) : readClasspath();
+    Document document = document(effective, catalog.catalog != null);
+    String source = document.source();
+    byte[] bytes = document.bytes();
 
     List<Placeholder> placeholders = new ArrayList<>();
     for (String name : placeholderNames(bytes)) {
@@ -175,6 +173,29 @@ final class CatalogCheck {
     } catch (CatalogException e) {
       return new Result(source, null, e.problems(), placeholders, warnings);
     }
+  }
+
+  /**
+   * The catalog's text as the function's start would read it.
+   *
+   * @param source the file's path, or {@code classpath:batches.json}
+   * @param bytes its content; null when the file {@code BATCH_CATALOG} names does not exist
+   */
+  record Document(String source, byte[] bytes) {}
+
+  /**
+   * The catalog file {@code BATCH_CATALOG} names in {@code env}, else the shipped one, unread by
+   * the loader (its placeholders unfilled).
+   *
+   * @param fromOption whether the file was named by {@code --catalog}, for the message
+   * @throws CliException exit 1 when the file exists but cannot be read
+   */
+  static Document document(Map<String, String> env, boolean fromOption) {
+    String file = env.get(CatalogLoader.CATALOG_ENV);
+    boolean fromFile = file != null && !file.isBlank();
+    String source =
+        fromFile ? Path.of(file).toString() : "classpath:" + CatalogLoader.CLASSPATH_CATALOG;
+    return new Document(source, fromFile ? readFile(Path.of(file), fromOption) : readClasspath());
   }
 
   /**

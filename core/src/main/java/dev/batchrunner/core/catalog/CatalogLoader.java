@@ -48,7 +48,8 @@ public final class CatalogLoader {
           "traceIdEnv",
           "environment",
           "retry",
-          "rerunFailed");
+          "rerunFailed",
+          "guardContainer");
   private static final Set<String> BATCH_ONLY_FIELDS =
       Set.of("taskDefinition", "containerName", "parameters", "command", "enabled", "description");
   private static final Set<String> ROOT_FIELDS = Set.of("defaults", "batches", "description");
@@ -69,6 +70,8 @@ public final class CatalogLoader {
   private static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
   private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
   private static final Pattern COMMAND_PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
+  // ECS's rule for a container name: up to 255 letters, digits, hyphens and underscores.
+  private static final Pattern CONTAINER_NAME = Pattern.compile("[A-Za-z0-9_-]{1,255}");
 
   // AWS Batch's EvaluateOnExit limits: 5 rules, globs of 512 characters with only a trailing *.
   static final int MAX_RULES = 5;
@@ -248,6 +251,24 @@ public final class CatalogLoader {
     Boolean enabled = bool(node.path("enabled"), path + ".enabled");
     RetryPolicy retry = retry(merged(node, defaults, "retry"), path + ".retry");
     Boolean rerunFailed = bool(merged(node, defaults, "rerunFailed"), path + ".rerunFailed");
+    String guardContainer =
+        text(merged(node, defaults, "guardContainer"), path + ".guardContainer");
+    if (guardContainer != null) {
+      if (!CONTAINER_NAME.matcher(guardContainer).matches()) {
+        problems.add(
+            path
+                + ".guardContainer: "
+                + quote(guardContainer)
+                + " is not a container name (1-255 letters, digits, - and _)");
+      } else if (guardContainer.equals(containerName)) {
+        problems.add(
+            path
+                + ".guardContainer: "
+                + guardContainer
+                + " is the containerName itself; name the guard's own container, or leave"
+                + " guardContainer out when the guard wraps the app's entrypoint");
+      }
+    }
 
     if (problems.size() > before) {
       return null;
@@ -263,7 +284,8 @@ public final class CatalogLoader {
         id,
         taskDefinition,
         placement,
-        new ContainerTemplate(containerName, traceIdEnv, environmentEntries, command),
+        new ContainerTemplate(
+            containerName, traceIdEnv, environmentEntries, command, guardContainer),
         parameters,
         window,
         enabled == null || enabled,

@@ -804,6 +804,55 @@ class CatalogLoaderTest {
     assertEquals(expected.size(), e.problems().size(), e.problems().toString());
   }
 
+  // --- guardContainer (the EcsDirect intake mode's guard sidecar) -----------------------------
+
+  @Test
+  void parse_whenNoGuardContainer_leavesItNull() {
+    assertNull(load(base()).find("b").orElseThrow().container().guardContainer());
+  }
+
+  @Test
+  void parse_whenGuardContainerInDefaults_givesItToEveryBatchThatKeepsIt() {
+    ObjectNode root = base();
+    defaults(root).put("guardContainer", "guard");
+    ObjectNode own = root.with("batches").putObject("own");
+    own.put("taskDefinition", "td2").put("containerName", "app").put("guardContainer", "gate");
+    ObjectNode none = root.with("batches").putObject("none");
+    none.put("taskDefinition", "td3").put("containerName", "app").putNull("guardContainer");
+
+    BatchCatalog catalog = load(root);
+
+    assertEquals("guard", catalog.find("b").orElseThrow().container().guardContainer());
+    assertEquals("gate", catalog.find("own").orElseThrow().container().guardContainer());
+    // null in a batch drops the defaults' value: that batch's guard wraps the app's entrypoint
+    assertNull(catalog.find("none").orElseThrow().container().guardContainer());
+  }
+
+  @Test
+  void parse_whenGuardContainerIsTheAppContainer_listsIt() {
+    ObjectNode root = base();
+    batch(root).put("guardContainer", "app");
+
+    assertProblem(root, "batches.b.guardContainer: app is the containerName itself");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"guard sidecar", "guard/1", "gu\"ard"})
+  void parse_whenGuardContainerIsNoContainerName_listsIt(String name) {
+    ObjectNode root = base();
+    batch(root).put("guardContainer", name);
+
+    assertProblem(root, "batches.b.guardContainer: ");
+  }
+
+  @Test
+  void parse_whenGuardContainerIsNotAString_listsIt() {
+    ObjectNode root = base();
+    defaults(root).put("guardContainer", 3);
+
+    assertProblem(root, "batches.b.guardContainer: must be a non-empty string");
+  }
+
   // --- JSON ----------------------------------------------------------------------------------
 
   @Test
