@@ -1,4 +1,4 @@
-package dev.batchrunner.cli.bench;
+package dev.batchrunner.cli;
 
 import java.util.Map;
 import java.util.TreeMap;

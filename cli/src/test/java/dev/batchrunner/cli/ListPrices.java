@@ -1,4 +1,4 @@
-package dev.batchrunner.cli.bench;
+package dev.batchrunner.cli;
 
 /**
  * Public on-demand list prices, US East (N. Virginia), as published on the AWS pricing pages in

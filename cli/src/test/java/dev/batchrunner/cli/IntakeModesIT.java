@@ -1,4 +1,4 @@
-package dev.batchrunner.cli.bench;
+package dev.batchrunner.cli;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.batchrunner.cli.bench.IntakeWorkload.Delivery;
-import dev.batchrunner.cli.bench.IntakeWorkload.Kind;
+import dev.batchrunner.cli.IntakeWorkload.Delivery;
+import dev.batchrunner.cli.IntakeWorkload.Kind;
 import dev.batchrunner.core.catalog.BatchCatalog;
 import dev.batchrunner.core.catalog.CatalogLoader;
 import dev.batchrunner.core.request.RequestRejectedException;
@@ -111,8 +111,9 @@ class IntakeModesIT {
     results.add(direct(workload));
     results.add(queued(workload, false));
     results.add(queued(workload, true));
+    results.add(ecsDirect(workload));
 
-    for (ModeResult result : results) {
+    for (ModeResult result : results.subList(0, 3)) {
       // The function rejects each invalid request before any AWS call; all the tasks are the
       // distinct requests' (moto's task count), one record each.
       result.invalidStoppedBeforeTask =
@@ -135,6 +136,28 @@ class IntakeModesIT {
         IntakeWorkload.REDELIVERIES + IntakeWorkload.RESENDS_SOON,
         fifo.deduplicatedBeforeTheFunction,
         "FIFO drops EventBridge's redeliveries and the monolith's re-sends inside 5 minutes");
+
+    ModeResult direct2 = results.get(3);
+    // EcsDirect: every delivery a rule matches starts a task; the guard lets one per request run.
+    assertEquals(IntakeWorkload.DISTINCT, direct2.guardExits.get(0), direct2.toString());
+    assertEquals(
+        IntakeWorkload.REDELIVERIES + IntakeWorkload.RESENDS_SOON + IntakeWorkload.RESENDS_LATE,
+        direct2.guardExits.get(10),
+        "every duplicate starts a task whose guard stops it: " + direct2);
+    assertEquals(
+        direct2.tasksStarted,
+        direct2.guardExits.values().stream().mapToInt(Integer::intValue).sum(),
+        "one guard per task");
+    assertEquals(0, direct2.lambdaInvocations);
+    assertEquals(IntakeWorkload.DISTINCT, direct2.records);
+    assertTrue(
+        direct2.invalidStoppedBeforeTask > 0
+            && direct2.invalidStoppedBeforeTask < 5 * IntakeWorkload.INVALID_EACH,
+        "the patterns stop some invalid requests, not all: " + direct2);
+    assertEquals(
+        5 * IntakeWorkload.INVALID_EACH - direct2.invalidStoppedBeforeTask,
+        direct2.guardExits.getOrDefault(2, 0) + direct2.invalidRanTheApp,
+        "the rest start a task: the guard refuses them, or (undeclared parameters) never sees them");
 
     String report = report(workload, results);
     System.out.println(report);
@@ -334,6 +357,9 @@ class IntakeModesIT {
     final List<Long> invocationNanos = new ArrayList<>();
     final List<Long> dispatchNanos = new ArrayList<>();
     final List<Duration> queueDelays = new ArrayList<>();
+    final List<Long> guardNanos = new ArrayList<>();
+    final Map<Integer, Integer> guardExits = new TreeMap<>();
+    int invalidRanTheApp;
     Map<String, Long> calls = Map.of();
     int tasksStarted;
     int records;
@@ -373,11 +399,26 @@ class IntakeModesIT {
       return invocationNanos.stream().mapToLong(Long::longValue).average().orElse(0) / 1e9;
     }
 
-    double cost(int appRuns) {
+    /**
+     * The apps that ran: every task in the function's modes, the guard's go-aheads in EcsDirect.
+     */
+    int appRuns() {
+      return guardExits.isEmpty() ? tasksStarted : guardExits.getOrDefault(0, 0);
+    }
+
+    /** Each task's RUNNING and STOPPED events, one invocation each, in every mode. */
+    int lifecycleInvocations() {
+      return 2 * tasksStarted;
+    }
+
+    /**
+     * @param lifecycleSeconds what one task state change invocation is taken to last
+     */
+    double cost(int appRuns, double lifecycleSeconds) {
       double lambda =
-          lambdaInvocations * ListPrices.LAMBDA_PER_REQUEST
-              + lambdaInvocations
-                  * meanInvocationSeconds()
+          (lambdaInvocations + lifecycleInvocations()) * ListPrices.LAMBDA_PER_REQUEST
+              + (lambdaInvocations * meanInvocationSeconds()
+                      + lifecycleInvocations() * lifecycleSeconds)
                   * ListPrices.LAMBDA_MEMORY_GB
                   * ListPrices.LAMBDA_PER_GB_SECOND;
       double dynamodb =
@@ -408,7 +449,11 @@ class IntakeModesIT {
           + " deduplicated="
           + deduplicatedBeforeTheFunction
           + " deadLetters="
-          + deadLetters;
+          + deadLetters
+          + " guardExits="
+          + guardExits
+          + " invalidRanTheApp="
+          + invalidRanTheApp;
     }
   }
 
@@ -441,15 +486,33 @@ class IntakeModesIT {
     out.append("# Intake modes on one workload (IntakeModesIT, seed ").append(SEED).append(")\n\n");
     out.append("Workload: ").append(kinds).append("\n\n");
     Map<String, List<String>> rows = new LinkedHashMap<>();
+    double lifecycleSeconds = results.get(0).meanInvocationSeconds();
     for (ModeResult r : results) {
-      int appRuns = IntakeWorkload.DISTINCT;
+      int appRuns = r.appRuns();
       row(rows, "tasks started", Integer.toString(r.tasksStarted));
+      row(rows, "of which ran the app", Integer.toString(appRuns));
       row(rows, "invalid requests stopped before any task", r.invalidStoppedBeforeTask + " of 50");
+      row(
+          rows,
+          "guard exits 0 / 10 / 2 / 1",
+          r.guardExits.isEmpty()
+              ? "no guard"
+              : r.guardExits.getOrDefault(0, 0)
+                  + " / "
+                  + r.guardExits.getOrDefault(10, 0)
+                  + " / "
+                  + r.guardExits.getOrDefault(2, 0)
+                  + " / "
+                  + r.guardExits.getOrDefault(1, 0));
       row(
           rows,
           "duplicates removed before the function",
           Integer.toString(r.deduplicatedBeforeTheFunction));
-      row(rows, "Lambda invocations (requests)", Integer.toString(r.lambdaInvocations));
+      row(rows, "Lambda invocations for requests", Integer.toString(r.lambdaInvocations));
+      row(
+          rows,
+          "Lambda invocations for task state changes (2 per task)",
+          Integer.toString(r.lifecycleInvocations()));
       row(rows, "DynamoDB reads / writes", r.dynamoReads() + " / " + r.dynamoWrites());
       row(rows, "SQS requests", Integer.toString(r.sqsRequests));
       row(
@@ -459,11 +522,11 @@ class IntakeModesIT {
       row(
           rows,
           "cost per 1,000 requests (USD)",
-          String.format(Locale.ROOT, "%.4f", r.cost(appRuns)));
+          String.format(Locale.ROOT, "%.4f", r.cost(appRuns, lifecycleSeconds)));
       row(
           rows,
           "monthly at 1,000 a day (USD)",
-          String.format(Locale.ROOT, "%.2f", 30 * r.cost(appRuns)));
+          String.format(Locale.ROOT, "%.2f", 30 * r.cost(appRuns, lifecycleSeconds)));
       row(
           rows,
           "event to RunTask, p50 / p95 (ms, emulators)",
@@ -476,7 +539,20 @@ class IntakeModesIT {
               + seconds(r.queueDelays, 0.95)
               + " / "
               + seconds(r.queueDelays, 1.0));
-      row(rows, "function outcomes", r.outcomes.toString());
+      row(
+          rows,
+          "guard's check and claim before the app starts, p50 / p95 (ms, in-process)",
+          r.guardNanos.isEmpty()
+              ? "n/a"
+              : millis(r.guardNanos, 0.5) + " / " + millis(r.guardNanos, 0.95));
+      row(
+          rows,
+          "what the batch app must contain",
+          r.guardExits.isEmpty()
+              ? "nothing: it reads its environment"
+              : "the guard (a sidecar container or its entrypoint wrapper), GuardPolicy on its task"
+                  + " role, the catalog and the table's name");
+      row(rows, "function outcomes", r.outcomes.isEmpty() ? "none" : r.outcomes.toString());
     }
     out.append("| |");
     results.forEach(r -> out.append(' ').append(r.mode).append(" |"));

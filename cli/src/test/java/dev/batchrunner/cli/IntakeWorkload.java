@@ -1,4 +1,4 @@
-package dev.batchrunner.cli.bench;
+package dev.batchrunner.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package dev.batchrunner.cli.bench;
+package dev.batchrunner.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
