@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
  * Reads the input shapes (EventBridge envelope, bare request, SQS batch, and ECS "Task State
