@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
       "0:done",
       "1:AWS or I/O failure",
       "2:usage or invalid input (the message names the argument and why)",
-      "3:not found"
+      "3:not found",
+      "10:guard only: a duplicate request (the app must not start)"
     })
 public final class BatchRunnerCli implements Runnable {
   @Spec CommandSpec spec;
@@ -89,7 +90,8 @@ public final class BatchRunnerCli implements Runnable {
     cli.addSubcommand(new RerunCommand(env, clock));
     cli.addSubcommand(new ReplayCommand(env));
     cli.addSubcommand(new CompletionCommand());
-    // Later commands (generate and guard, with issue 11's EcsDirect mode) go here.
+    cli.addSubcommand(new GuardCommand(env, clock));
+    // Later commands (generate, with issue 11's EcsDirect mode) go here.
     cli.setOut(out);
     cli.setErr(err);
     cli.setExitCodeExceptionMapper(
@@ -114,7 +116,7 @@ public final class BatchRunnerCli implements Runnable {
     throw new ParameterException(
         spec.commandLine(),
         "missing COMMAND (one of: local, validate, explain, status, list, rerun, replay,"
-            + " completion)");
+            + " completion, guard)");
   }
 
   /** A usage error: what is wrong with which argument, and where to read more; exit 2. */

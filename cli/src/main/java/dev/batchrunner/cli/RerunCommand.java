@@ -143,7 +143,7 @@ final class RerunCommand implements Callable<Integer> {
   }
 
   /** A rerun handles no task event; nothing of the function's task output goes to stdout. */
-  private static final class QuietTasks implements dev.batchrunner.function.event.TaskObserver {
+  static final class QuietTasks implements dev.batchrunner.function.event.TaskObserver {
     @Override
     public void handled(
         dev.batchrunner.core.lifecycle.TaskStateChange change,
