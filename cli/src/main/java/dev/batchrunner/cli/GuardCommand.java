@@ -65,8 +65,8 @@ import picocli.CommandLine.Spec;
     },
     footerHeading = "%nExamples:%n",
     footer = {
-      "  batch-runner guard                                      # sidecar: exit status decides",
-      "  batch-runner guard --env-file /tmp/request.env && . /tmp/request.env && exec app"
+      "  batch-runner guard                  # sidecar: its exit status decides",
+      "  batch-runner guard --env-file /tmp/req.env && . /tmp/req.env && exec app"
     },
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
