@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
       "0:done",
       "1:AWS or I/O failure",
       "2:usage or invalid input (the message names the argument and why)",
-      "3:not found"
+      "3:not found",
+      "10:guard only: a duplicate request (the app must not start)"
     })
 public final class BatchRunnerCli implements Runnable {
   @Spec CommandSpec spec;
@@ -91,7 +92,7 @@ public final class BatchRunnerCli implements Runnable {
     cli.addSubcommand(new CompletionCommand());
     cli.addSubcommand(
         new CommandLine(new GenerateCommand()).addSubcommand(new DirectRulesCommand(env)));
-    // Later commands (guard, with issue 11's EcsDirect mode) go here.
+    cli.addSubcommand(new GuardCommand(env, clock));
     cli.setOut(out);
     cli.setErr(err);
     cli.setExitCodeExceptionMapper(
@@ -116,7 +117,7 @@ public final class BatchRunnerCli implements Runnable {
     throw new ParameterException(
         spec.commandLine(),
         "missing COMMAND (one of: local, validate, explain, status, list, rerun, replay,"
-            + " completion, generate)");
+            + " completion, generate, guard)");
   }
 
   /** A usage error: what is wrong with which argument, and where to read more; exit 2. */

@@ -14,5 +14,11 @@ final class ExitCode {
   /** What was asked for does not exist. */
   static final int NOT_FOUND = 3;
 
+  /**
+   * {@code guard} only: the request is a duplicate (another task runs it, or ran it inside its
+   * window), so the app must not start.
+   */
+  static final int DUPLICATE = 10;
+
   private ExitCode() {}
 }

@@ -10,6 +10,7 @@ import dev.batchrunner.core.catalog.RetryPolicy;
 import dev.batchrunner.core.catalog.TaskFailure;
 import dev.batchrunner.core.lifecycle.TaskStateChange;
 import dev.batchrunner.core.request.BatchRequest;
+import dev.batchrunner.core.request.EnvironmentRequest;
 import dev.batchrunner.core.request.RequestResolver;
 import dev.batchrunner.core.request.Resolution;
 import dev.batchrunner.core.text.SafeText;
@@ -606,7 +607,7 @@ final class ExplainCommand implements Callable<Integer> {
       doc.put("stopCode", change.status().stopCode());
       doc.put("stoppedReason", change.status().stoppedReason());
       doc.put("startedBy", change.task().startedBy());
-      doc.put("idempotencyKey", change.idempotencyKey());
+      doc.put("idempotencyKey", view.idempotencyKey());
       doc.put(
           "startedByBatchRunner", change.startedByBatchRunner() && change.idempotencyKey() != null);
       doc.put("followed", view.followed());
@@ -673,12 +674,12 @@ final class ExplainCommand implements Callable<Integer> {
       return null;
     }
 
-    private static String recordId(OfflineFunction.Item item) {
+    private String recordId(OfflineFunction.Item item) {
       if (item instanceof OfflineFunction.Item.Request r) {
         return r.resolution().key().id();
       }
       if (item instanceof OfflineFunction.Item.TaskEvent t) {
-        return t.change().idempotencyKey();
+        return TaskView.of(t.change(), catalog).idempotencyKey();
       }
       return null;
     }
@@ -690,6 +691,8 @@ final class ExplainCommand implements Callable<Integer> {
    * @param followed whether the function looks for its record and applies it there
    * @param ours for people: whether batch-runner started it, and what the function does with it
    * @param batchTypeId the batch type its IDEMPOTENCY_KEY names, or null
+   * @param idempotencyKey the record it is matched to: its IDEMPOTENCY_KEY, or, for an EcsDirect
+   *     rule's task, the key of the request in its environment; null when there is none
    * @param traceIdEnv the catalog's traceIdEnv of that batch type, or null when unknown
    * @param traceId the task's value of traceIdEnv, or null
    * @param attemptResult SUCCEEDED or FAILED once stopped (by the catalog's containerName), else
@@ -700,14 +703,58 @@ final class ExplainCommand implements Callable<Integer> {
       boolean followed,
       String ours,
       String batchTypeId,
+      String idempotencyKey,
       String traceIdEnv,
       String traceId,
       String attemptResult,
       String verdict) {
 
     static TaskView of(TaskStateChange change, BatchCatalog catalog) {
-      String key = change.idempotencyKey();
-      if (!change.startedByBatchRunner()) {
+      TaskView view = read(change, catalog);
+      if (!change.startedByEcsDirectRule() || view.verdict() == null) {
+        return view;
+      }
+      return new TaskView(
+          view.followed(),
+          view.ours(),
+          view.batchTypeId(),
+          view.idempotencyKey(),
+          view.traceIdEnv(),
+          view.traceId(),
+          view.attemptResult(),
+          "if its guard claimed the record (else IGNORED): " + view.verdict());
+    }
+
+    private static TaskView read(TaskStateChange change, BatchCatalog catalog) {
+      String key;
+      String follows;
+      if (change.startedByEcsDirectRule()) {
+        Resolution request =
+            EnvironmentRequest.resolve(
+                new RequestResolver(catalog), change.overrideEnvironment(), () -> "none");
+        if (request instanceof Resolution.Invalid invalid) {
+          return new TaskView(
+              false,
+              "no: started by an EcsDirect rule, but the request in its environment is refused ("
+                  + invalid.rejection().message()
+                  + "): its guard exits 2 and claims nothing; the function answers IGNORED",
+              null,
+              null,
+              null,
+              null,
+              null,
+              null);
+        }
+        key = ((Resolution.Valid) request).key().id();
+        follows =
+            "yes: started by an EcsDirect rule ("
+                + SafeText.quote(change.task().startedBy())
+                + "), without IDEMPOTENCY_KEY: the function computes the key from the request in"
+                + " its environment, "
+                + key
+                + ", and applies the event only if that record lists this task (its guard claimed"
+                + " it); a duplicate's task (its guard exited 10) is IGNORED, never adopted";
+      } else if (!change.startedByBatchRunner()) {
         return new TaskView(
             false,
             "no: not started by batch-runner (startedBy "
@@ -717,9 +764,9 @@ final class ExplainCommand implements Callable<Integer> {
             null,
             null,
             null,
+            null,
             null);
-      }
-      if (key == null) {
+      } else if (change.idempotencyKey() == null) {
         return new TaskView(
             false,
             "no: startedBy says batch-runner but there is no IDEMPOTENCY_KEY override: the"
@@ -728,15 +775,19 @@ final class ExplainCommand implements Callable<Integer> {
             null,
             null,
             null,
+            null,
             null);
+      } else {
+        key = change.idempotencyKey();
+        follows =
+            "yes: startedBy batch-runner, with its IDEMPOTENCY_KEY: the function applies it to"
+                + " record "
+                + key
+                + " if that record holds this task (or adopts it while the record is IN_PROGRESS)";
       }
       int hash = key.indexOf('#');
       String batchTypeId = hash > 0 ? key.substring(0, hash) : null;
       BatchDefinition batch = batchTypeId == null ? null : catalog.find(batchTypeId).orElse(null);
-      String follows =
-          "yes: startedBy batch-runner, with its IDEMPOTENCY_KEY: the function applies it to record "
-              + key
-              + " if that record holds this task (or adopts it while the record is IN_PROGRESS)";
       if (batch == null) {
         return new TaskView(
             false,
@@ -745,6 +796,7 @@ final class ExplainCommand implements Callable<Integer> {
                 + SafeText.quote(String.valueOf(batchTypeId))
                 + ", so the function would ignore it",
             batchTypeId,
+            key,
             null,
             null,
             null,
@@ -759,7 +811,7 @@ final class ExplainCommand implements Callable<Integer> {
                 ? "the attempt is RUNNING"
                 : "the attempt is DISPATCHED (the task is not running yet)";
         return new TaskView(
-            true, follows, batchTypeId, traceIdEnv, traceId, null, "not stopped: " + state);
+            true, follows, batchTypeId, key, traceIdEnv, traceId, null, "not stopped: " + state);
       }
       TaskStateChange.Container decisive = change.container(container);
       Integer exitCode = decisive == null ? null : decisive.exitCode();
@@ -768,6 +820,7 @@ final class ExplainCommand implements Callable<Integer> {
             true,
             follows,
             batchTypeId,
+            key,
             traceIdEnv,
             traceId,
             "SUCCEEDED",
@@ -800,6 +853,7 @@ final class ExplainCommand implements Callable<Integer> {
           true,
           follows,
           batchTypeId,
+          key,
           traceIdEnv,
           traceId,
           "FAILED",

@@ -142,8 +142,11 @@ final class RerunCommand implements Callable<Integer> {
     return ExitCode.OK;
   }
 
-  /** A rerun handles no task event; nothing of the function's task output goes to stdout. */
-  private static final class QuietTasks implements dev.batchrunner.function.event.TaskObserver {
+  /**
+   * For commands that handle no task event (rerun, guard): nothing of the function's task output
+   * goes to stdout.
+   */
+  static final class QuietTasks implements dev.batchrunner.function.event.TaskObserver {
     @Override
     public void handled(
         dev.batchrunner.core.lifecycle.TaskStateChange change,

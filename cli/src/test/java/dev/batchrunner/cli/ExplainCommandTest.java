@@ -453,8 +453,27 @@ class ExplainCommandTest {
         .forEach(c -> actual.add(c.get("name").asText() + "=" + c.get("exitCode").asText("-")));
     assertEquals(expected, actual);
     boolean ours = "batch-runner".equals(detail.path("startedBy").asText());
+    // An EcsDirect rule's task carries no IDEMPOTENCY_KEY: its key is its request's.
+    boolean direct = detail.path("startedBy").asText().startsWith("events-rule/");
     assertEquals(ours, task.get("startedByBatchRunner").asBoolean());
-    assertEquals(ours ? MONOLITH_KEY : null, task.get("idempotencyKey").asText(null));
+    assertEquals(ours || direct ? MONOLITH_KEY : null, task.get("idempotencyKey").asText(null));
+  }
+
+  @Test
+  void explain_whenAnEcsDirectRulesTask_givesTheKeyOfItsRequest_andSaysItIsNeverAdopted()
+      throws Exception {
+    JsonNode task =
+        JSON.readTree(explain("task-state-change/ecs-direct-stopped-exit-0.json", "--json").out())
+            .at("/items/0/task");
+    CliRun text = explain("task-state-change/ecs-direct-duplicate-stopped.json");
+
+    assertTrue(task.get("followed").asBoolean());
+    assertEquals(MONOLITH_KEY, task.get("idempotencyKey").asText());
+    assertEquals("SUCCEEDED", task.get("attemptResult").asText(), "app's exit code, not guard's");
+    assertTrue(task.get("note").asText().contains("started by an EcsDirect rule"), task.toString());
+    assertEquals(0, text.code(), text.err());
+    assertTrue(text.out().contains("never adopted"), text.out());
+    assertTrue(text.out().contains("guard"), text.out());
   }
 
   @Test

@@ -282,6 +282,24 @@ public final class FunctionFactory {
     return new Assembly(processor, ids, config.catalog(), store, launcher, dispatcher);
   }
 
+  /**
+   * The guard's assembly ({@code EcsDirect}, the CLI's {@code guard}): the function's store and
+   * dispatcher, assembled as {@link #assemble} assembles them, so that the guard claims the record
+   * the function would claim, with the same duplicate, re-run and takeover rules. Only the launcher
+   * differs: it starts nothing and answers with {@code ownTaskArn}, the task the guard runs in
+   * (EventBridge started it), which a claimed attempt records as its task. No ECS or EventBridge
+   * client is built: the guard never launches, and never finishes a record.
+   *
+   * @param ownTaskArn the guard's own task (from the ECS task metadata endpoint)
+   * @param options everything else, as for {@link #assemble(FunctionConfig, Options)}; its launcher
+   *     and completion publisher are replaced
+   */
+  public static Assembly guard(FunctionConfig config, String ownTaskArn, Options.Builder options) {
+    return assemble(
+        config,
+        options.launcher(new RunningTaskLauncher(ownTaskArn)).completionPublisher(null).build());
+  }
+
   /** One JSON log line and EMF metrics (to stdout, Lambda's log stream) per request. */
   static RequestObserver productionObserver(String metricsNamespace, Clock clock) {
     RequestObserver log = new LoggingRequestObserver();

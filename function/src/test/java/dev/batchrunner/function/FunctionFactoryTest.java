@@ -11,9 +11,14 @@ import dev.batchrunner.aws.ecs.DryRunTaskLauncher;
 import dev.batchrunner.aws.ecs.EcsTaskLauncher;
 import dev.batchrunner.aws.sdk.CannedHttpClient;
 import dev.batchrunner.core.dispatch.Claim;
+import dev.batchrunner.core.dispatch.DispatchOutcome;
+import dev.batchrunner.core.dispatch.DispatchOutcome.Dispatched;
+import dev.batchrunner.core.dispatch.DispatchOutcome.Duplicate;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.dispatch.IdempotencyStore;
 import dev.batchrunner.core.dispatch.TaskLauncher;
+import dev.batchrunner.core.lifecycle.RequestStatus;
+import dev.batchrunner.core.request.BatchRequest;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.core.testing.ForwardingIdempotencyStore;
 import dev.batchrunner.core.testing.InMemoryIdempotencyStore;
@@ -26,6 +31,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -173,6 +179,41 @@ class FunctionFactoryTest {
 
     assertTrue(stdout.contains("\"Namespace\":\"Team/Batch\""), stdout);
     assertTrue(stdout.contains("\"outcome\":\"DISPATCHED\""), stdout);
+  }
+
+  @Test
+  void guard_claimsTheRecordWithItsOwnTask_launchesNothing_andBuildsNoEcsClient() {
+    AtomicLong httpClients = new AtomicLong();
+    String own = "arn:aws:ecs:eu-west-1:123456789012:task/batch/0123456789abcdef0123456789abcdef";
+    FunctionConfig dryRun =
+        new FunctionConfig(
+            "records", Processors.catalog(), true, "BatchRunner", false, Processors.OFFLINE);
+    FunctionFactory.Assembly guard =
+        FunctionFactory.guard(
+            dryRun,
+            own,
+            FunctionFactory.Options.builder()
+                .store(memory)
+                .observer(observer)
+                .wrapHttpClient(
+                    real -> {
+                      httpClients.incrementAndGet();
+                      return real;
+                    }));
+    BatchRequest request =
+        new BatchRequest("daily-report", "trace-1", Map.of("reportDate", "2026-11-22"), null, null);
+
+    DispatchOutcome first = guard.dispatcher().dispatch(request, Duration.ofSeconds(30));
+    DispatchOutcome again = guard.dispatcher().dispatch(request, Duration.ofSeconds(30));
+
+    Dispatched dispatched = assertInstanceOf(Dispatched.class, first);
+    assertEquals(List.of(own), dispatched.taskArns());
+    assertTrue(!dispatched.dryRun(), "DRY_RUN does not apply: the guard launches nothing");
+    assertInstanceOf(Duplicate.class, again);
+    IdempotencyRecord record = memory.all().get(0);
+    assertEquals(RequestStatus.DISPATCHED, record.status());
+    assertEquals(own, record.current().taskArn());
+    assertEquals(0, httpClients.get(), "no ECS (or any other) client");
   }
 
   private FunctionFactory.Options.Builder options(RandomIds ids) {

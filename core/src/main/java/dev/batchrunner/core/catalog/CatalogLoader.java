@@ -236,6 +236,9 @@ public final class CatalogLoader {
     Map<String, String> usedEnv = new LinkedHashMap<>();
     usedEnv.put(TaskEnvironment.BATCH_TYPE_ID, "batch-runner itself");
     usedEnv.put(TaskEnvironment.IDEMPOTENCY_KEY, "batch-runner itself");
+    usedEnv.put(TaskEnvironment.EVENT_ID, "batch-runner itself");
+    usedEnv.put(TaskEnvironment.REQUEST_KEY, "batch-runner itself");
+    usedEnv.put(TaskEnvironment.TASK_ARN, "batch-runner itself");
     claimEnv(usedEnv, traceIdEnv, path + ".traceIdEnv");
 
     Map<String, String> environmentEntries = new TreeMap<>();

@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param kind what was done
  * @param taskArn the task the event is about
  * @param batchTypeId the record's batch type, or null when no record was found
- * @param idempotencyKey the record id the task's {@code IDEMPOTENCY_KEY} names, or null
+ * @param idempotencyKey the record id the task's {@code IDEMPOTENCY_KEY} names (for an {@code
+ *     EcsDirect} rule's task: its request's key), or null
  * @param traceId the trace id the task carries (the catalog's {@code traceIdEnv} override), else
  *     the record's; null when neither is known
  * @param status the record's status after the event, or null when no record was found

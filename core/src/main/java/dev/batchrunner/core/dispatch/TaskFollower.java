@@ -9,6 +9,7 @@ import dev.batchrunner.core.lifecycle.LifecycleState;
 import dev.batchrunner.core.lifecycle.RequestStatus;
 import dev.batchrunner.core.lifecycle.TaskStateChange;
 import dev.batchrunner.core.lifecycle.TaskTransition;
+import dev.batchrunner.core.request.EnvironmentRequest;
 import dev.batchrunner.core.request.RequestResolver;
 import dev.batchrunner.core.request.Resolution;
 import java.time.Clock;
@@ -19,15 +20,22 @@ import java.util.function.Supplier;
 
 /**
  * Follows batch-runner's tasks to their end: one ECS task state change is matched to its record by
- * the {@code IDEMPOTENCY_KEY} override batch-runner set, {@link TaskTransition} decides what it
- * does, and the decision is written with a write conditioned on the revision read (a loser reads
- * again and decides anew). An automatic retry starts the next attempt only from the instance whose
- * write claimed it, so exactly once however often its STOPPED event is delivered; a final record
- * announces itself on the completion bus.
+ * the {@code IDEMPOTENCY_KEY} override batch-runner set (or, for a task an {@code EcsDirect} rule
+ * started, by the key of the request its environment carries, computed as the guard computed it),
+ * {@link TaskTransition} decides what it does, and the decision is written with a write conditioned
+ * on the revision read (a loser reads again and decides anew). An automatic retry starts the next
+ * attempt only from the instance whose write claimed it, so exactly once however often its STOPPED
+ * event is delivered; a final record announces itself on the completion bus.
  */
 public final class TaskFollower {
   static final String NOT_OURS = "not started by batch-runner";
   static final String NO_KEY = "started by batch-runner but without an IDEMPOTENCY_KEY override";
+
+  /**
+   * The trace id an {@code EcsDirect} task's request gets when it carries none: the key does not
+   * depend on it, and outcomes take the task's own trace id, else the record's.
+   */
+  private static final Supplier<String> NO_TRACE_ID = () -> "none";
 
   private final BatchCatalog catalog;
   private final RequestResolver resolver;
@@ -66,12 +74,26 @@ public final class TaskFollower {
    */
   public TaskEventOutcome follow(TaskStateChange change, Duration remaining) {
     String taskArn = change.task().taskArn();
-    if (!change.startedByBatchRunner()) {
+    String key;
+    if (change.startedByEcsDirectRule()) {
+      Resolution request =
+          EnvironmentRequest.resolve(resolver, change.overrideEnvironment(), NO_TRACE_ID);
+      if (request instanceof Resolution.Invalid invalid) {
+        return TaskEventOutcome.ignored(
+            taskArn,
+            null,
+            "started by an EcsDirect rule, but the request in its environment is refused ("
+                + invalid.rejection().message()
+                + "): its guard exited 2 and no record is its");
+      }
+      key = ((Resolution.Valid) request).key().id();
+    } else if (!change.startedByBatchRunner()) {
       return TaskEventOutcome.ignored(taskArn, null, NOT_OURS);
-    }
-    String key = change.idempotencyKey();
-    if (key == null) {
-      return TaskEventOutcome.ignored(taskArn, null, NO_KEY);
+    } else {
+      key = change.idempotencyKey();
+      if (key == null) {
+        return TaskEventOutcome.ignored(taskArn, null, NO_KEY);
+      }
     }
     for (int round = 0; round < AttemptRunner.MAX_ROUNDS; round++) {
       Optional<IdempotencyRecord> read = store.find(key);
@@ -377,6 +399,7 @@ public final class TaskFollower {
   private static String traceId(
       TaskStateChange change, BatchDefinition batch, IdempotencyRecord record) {
     String fromTask = change.environment(batch.container().traceIdEnv());
-    return fromTask != null ? fromTask : record.traceId();
+    // An EcsDirect rule writes a request without a trace id as an empty value.
+    return fromTask != null && !fromTask.isEmpty() ? fromTask : record.traceId();
   }
 }

@@ -30,6 +30,12 @@ public record TaskStateChange(
   /** ECS's {@code lastStatus} of a task that has stopped: its final state. */
   public static final String STOPPED = "STOPPED";
 
+  /**
+   * How the {@code startedBy} of a task an EventBridge rule started begins: EventBridge sets it to
+   * {@code events-rule/<rule name>} (the {@code EcsDirect} intake mode's tasks).
+   */
+  public static final String RULE_STARTED_BY_PREFIX = "events-rule/";
+
   public TaskStateChange {
     Objects.requireNonNull(task, "task");
     Objects.requireNonNull(status, "status");
@@ -66,6 +72,34 @@ public record TaskStateChange(
    */
   public boolean startedByBatchRunner() {
     return TaskLaunchFactory.STARTED_BY.equals(task.startedBy());
+  }
+
+  /**
+   * Whether an {@code EcsDirect} rule started the task: {@code startedBy} is an EventBridge rule's
+   * ({@value #RULE_STARTED_BY_PREFIX}…), and the overrides carry {@code BATCH_TYPE_ID} but no
+   * {@code IDEMPOTENCY_KEY} (EventBridge cannot hash: the task's guard computed the key and claimed
+   * its record). Its record is found by reading the request back from {@link
+   * #overrideEnvironment()}. Like {@link #startedByBatchRunner()}, it only says "claims to be": the
+   * lifecycle acts on such a task only when its record already lists it.
+   */
+  public boolean startedByEcsDirectRule() {
+    String startedBy = task.startedBy();
+    return startedBy != null
+        && startedBy.startsWith(RULE_STARTED_BY_PREFIX)
+        && environment(TaskEnvironment.BATCH_TYPE_ID) != null
+        && idempotencyKey() == null;
+  }
+
+  /**
+   * The override environment of all containers as one map, each name with the value of the first
+   * override that sets it (as {@link #environment(String)} reads it).
+   */
+  public Map<String, String> overrideEnvironment() {
+    Map<String, String> merged = new LinkedHashMap<>();
+    for (EnvironmentOverride override : overrides) {
+      override.environment().forEach(merged::putIfAbsent);
+    }
+    return Collections.unmodifiableMap(merged);
   }
 
   /**

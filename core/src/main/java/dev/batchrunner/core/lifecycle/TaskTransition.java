@@ -21,11 +21,14 @@ public final class TaskTransition {
    *
    * <ul>
    *   <li>{@link Decision.Ignore}: the task was not started by batch-runner or has no key; it is an
-   *       older or repeated {@code detail.version} of a recorded task; it is an earlier attempt's
-   *       task whose event would move that attempt back from STOPPED; or it is a task no attempt
-   *       recorded while the record is past {@code IN_PROGRESS}.
+   *       {@code EcsDirect} rule's task ({@link TaskStateChange#startedByEcsDirectRule()}) that no
+   *       attempt lists (never adopted: its guard did not claim the record); it is an older or
+   *       repeated {@code detail.version} of a recorded task; it is an earlier attempt's task whose
+   *       event would move that attempt back from STOPPED; or it is a task no attempt recorded
+   *       while the record is past {@code IN_PROGRESS}.
    *   <li>{@link Decision.Adopt}: the record is {@code IN_PROGRESS} with no task for the current
-   *       attempt: the task becomes the current attempt's and the event is applied.
+   *       attempt, and batch-runner started the task: it becomes the current attempt's and the
+   *       event is applied.
    *   <li>{@link Decision.Update}: the event is applied to its attempt's entry; the status moves
    *       forward only for the current attempt ({@code DISPATCHED} → {@code RUNNING}).
    *   <li>{@link Decision.Finish}: the current attempt's task stopped, with {@code SUCCEEDED} iff
@@ -38,15 +41,19 @@ public final class TaskTransition {
       LifecycleState state, TaskStateChange change, BatchDefinition batch) {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(batch, "batch");
-    if (!change.startedByBatchRunner()) {
+    boolean direct = change.startedByEcsDirectRule();
+    if (!change.startedByBatchRunner() && !direct) {
       return new Decision.Ignore("task not started by batch-runner");
     }
-    if (change.idempotencyKey() == null) {
+    if (!direct && change.idempotencyKey() == null) {
       return new Decision.Ignore("task has no IDEMPOTENCY_KEY override");
     }
     String taskArn = change.task().taskArn();
     Attempt entry = state.attemptOf(taskArn);
     boolean adopted = false;
+    if (entry == null && direct) {
+      return new Decision.Ignore(notClaimed(taskArn));
+    }
     if (entry == null) {
       Attempt current = state.current();
       if (state.status() != RequestStatus.IN_PROGRESS || current.taskArn() != null) {
@@ -92,6 +99,18 @@ public final class TaskTransition {
       return new Decision.Retry(retried, retried.attempt());
     }
     return new Decision.Finish(failed, RequestStatus.FAILED);
+  }
+
+  /**
+   * Why an {@code EcsDirect} rule's task that no attempt of its record lists is ignored: only the
+   * task whose guard claimed the record is ever followed.
+   */
+  public static String notClaimed(String taskArn) {
+    return "task "
+        + taskArn
+        + " of an EcsDirect rule is none of the record's tasks: its guard did not claim the record"
+        + " (a duplicate whose guard exited 10, or a claim not yet recorded), and such a task is"
+        + " never adopted";
   }
 
   /**

@@ -313,6 +313,27 @@ class CatalogLoaderTest {
   }
 
   @ParameterizedTest
+  @ValueSource(
+      strings = {"BATCH_RUNNER_EVENT_ID", "BATCH_RUNNER_REQUEST_KEY", "BATCH_RUNNER_TASK_ARN"})
+  void parse_whenABatchUsesAnEcsDirectName_listsTheCollision(String name) {
+    // The EcsDirect rule sets the first two, the guard reads the last: a catalog that used them
+    // would let a parameter's value stand for the event id, the explicit key or the guard's task.
+    ObjectNode asParameter = base();
+    param(asParameter, "q").put("env", name);
+    ObjectNode asEntry = base();
+    batch(asEntry).putObject("environment").put(name, "x");
+    ObjectNode asTraceIdEnv = base();
+    defaults(asTraceIdEnv).put("traceIdEnv", name);
+
+    assertProblem(
+        asParameter, "batches.b.parameters.q.env: " + name + " is already set by batch-runner");
+    assertProblem(
+        asEntry, "batches.b.environment." + name + ": " + name + " is already set by batch-runner");
+    assertProblem(
+        asTraceIdEnv, "batches.b.traceIdEnv: " + name + " is already set by batch-runner");
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"BATCH_TYPE_ID", "IDEMPOTENCY_KEY"})
   void parse_whenTraceIdEnvIsABuiltInName_listsTheCollision(String name) {
     // Otherwise TaskLaunchFactory silently overwrites the trace id with the built-in value.

@@ -7,6 +7,7 @@ import dev.batchrunner.core.json.Json;
 import dev.batchrunner.core.json.JsonValue;
 import dev.batchrunner.core.request.BatchRequest;
 import dev.batchrunner.core.request.Rejection;
+import dev.batchrunner.core.request.RequestFields;
 import dev.batchrunner.core.text.SafeText;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
  * Reads the input shapes (EventBridge envelope, bare request, SQS batch from a standard or FIFO
@@ -32,13 +32,10 @@ public final class EventParser {
   /** Deeper JSON than this is refused before it can cost stack or CPU. */
   public static final int MAX_NESTING_DEPTH = 32;
 
-  public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+  public static final int MAX_IDEMPOTENCY_KEY_LENGTH = RequestFields.MAX_IDEMPOTENCY_KEY_LENGTH;
 
   /** A number parameter's exponent bound, so its plain text stays short. */
   static final int MAX_NUMBER_SCALE = 1000;
-
-  /** Characters ECS allows in a tag value, which is where the trace id goes. */
-  private static final Pattern TRACE_ID = Pattern.compile("[A-Za-z0-9+\\-=._:/@]{1,128}");
 
   /** The {@code source} and {@code detail-type} ECS gives its task state change events. */
   static final String ECS_SOURCE = "aws.ecs";
@@ -172,7 +169,7 @@ public final class EventParser {
       if (!detail.isObject()) {
         return invalid(null, null, eventId, "detail", "must be a JSON object (the request)");
       }
-      String defaultTrace = eventId != null && TRACE_ID.matcher(eventId).matches() ? eventId : null;
+      String defaultTrace = RequestFields.isTraceId(eventId) ? eventId : null;
       return request(detail, eventId, defaultTrace);
     }
     return request(root, messageId, null);
@@ -252,13 +249,8 @@ public final class EventParser {
     JsonValue traceNode = fields.get("traceId");
     if (traceNode == null || traceNode.isNull()) {
       traceId = defaultTraceId != null ? defaultTraceId : traceIds.get();
-    } else if (!traceNode.isTextual() || !TRACE_ID.matcher(traceNode.textValue()).matches()) {
-      return invalid(
-          batchTypeId,
-          null,
-          eventId,
-          "traceId",
-          "must be 1-128 characters of letters, digits and + - = . _ : / @");
+    } else if (!traceNode.isTextual() || !RequestFields.isTraceId(traceNode.textValue())) {
+      return invalid(batchTypeId, null, eventId, "traceId", RequestFields.TRACE_ID_RULE);
     } else {
       traceId = traceNode.textValue();
     }
@@ -266,18 +258,9 @@ public final class EventParser {
     String idempotencyKey = null;
     JsonValue keyNode = fields.get("idempotencyKey");
     if (keyNode != null && !keyNode.isNull()) {
-      if (!keyNode.isTextual()
-          || keyNode.textValue().isEmpty()
-          || keyNode.textValue().length() > MAX_IDEMPOTENCY_KEY_LENGTH
-          || keyNode.textValue().chars().anyMatch(Character::isISOControl)) {
+      if (!keyNode.isTextual() || !RequestFields.isIdempotencyKey(keyNode.textValue())) {
         return invalid(
-            batchTypeId,
-            traceId,
-            eventId,
-            "idempotencyKey",
-            "must be a string of 1-"
-                + MAX_IDEMPOTENCY_KEY_LENGTH
-                + " characters without control characters");
+            batchTypeId, traceId, eventId, "idempotencyKey", RequestFields.IDEMPOTENCY_KEY_RULE);
       }
       idempotencyKey = keyNode.textValue();
     }
