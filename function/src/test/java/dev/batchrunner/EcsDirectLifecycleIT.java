@@ -149,6 +149,61 @@ class EcsDirectLifecycleIT extends EmulatorTest {
     assertEquals(0, ecs.runTaskCount());
   }
 
+  @Test
+  void aRetryOfAGuardedBatch_givesTheGuardSidecarTheRequestToo() throws IOException {
+    // The tests' catalog with a guard sidecar and one automatic retry for daily-report.
+    com.fasterxml.jackson.databind.node.ObjectNode document =
+        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(Fixtures.catalog());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) document.get("defaults"))
+        .put("guardContainer", "guard");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) document.at("/batches/daily-report"))
+        .putObject("retry")
+        .put("attempts", 2);
+    dev.batchrunner.core.catalog.BatchCatalog catalog =
+        dev.batchrunner.core.catalog.CatalogLoader.parse(
+            "guarded.json", JSON.writeValueAsBytes(document), Fixtures.CATALOG_ENV);
+    function =
+        Processors.processor(
+            dynamo.endpoint(),
+            table,
+            ecs.endpoint(),
+            clock,
+            summary -> {},
+            catalog,
+            java.util.function.UnaryOperator.identity(),
+            java.util.function.UnaryOperator.identity());
+    String first = runTaskAsTheRule(ruleEnvironment());
+    assertInstanceOf(Dispatched.class, guard(first));
+    ecs.run(first);
+    clock.advance(Duration.ofMinutes(3));
+    ecs.stop(
+        first, Map.of("guard", 0, "app", 1), "EssentialContainerExited", "Essential container");
+
+    JsonNode retried = deliver(first);
+
+    assertEquals("RETRIED", retried.get("outcome").asText(), retried.toString());
+    String next = retried.get("nextTaskArn").asText();
+    Map<String, Map<String, String>> overrides = new LinkedHashMap<>();
+    ecs.task(next).overrides().forEach(o -> overrides.put(o.name(), o.environment()));
+    assertEquals(List.of("app", "guard"), List.copyOf(overrides.keySet()), overrides.toString());
+    assertEquals(overrides.get("app"), overrides.get("guard"), "the same environment");
+    assertEquals(MONOLITH_KEY, overrides.get("guard").get("IDEMPOTENCY_KEY"));
+    List<JsonNode> requests = ecs.runTaskRequests();
+    JsonNode sent = requests.get(requests.size() - 1).at("/overrides/containerOverrides");
+    assertEquals("app", sent.get(0).get("name").asText(), "the function's retry: " + sent);
+    assertTrue(sent.get(0).has("command"), sent.toString());
+    assertTrue(!sent.get(1).has("command"), "the guard keeps its own command: " + sent);
+    // What the guard in that task reads back is the record's own request.
+    assertEquals(
+        MONOLITH_KEY,
+        assertInstanceOf(
+                dev.batchrunner.core.request.Resolution.Valid.class,
+                EnvironmentRequest.resolve(
+                    new RequestResolver(catalog), overrides.get("guard"), () -> "unused"))
+            .key()
+            .id());
+  }
+
   // --- helpers -------------------------------------------------------------------------------
 
   /** What an EcsDirect rule's InputTransformer writes for the monolith's daily-report request. */

@@ -43,10 +43,10 @@ final class DirectRules {
   static final String DETAIL_TYPE = "Batch Requested";
 
   /** The envelope id, for the guard's trace id default (ecsdirect contract). */
-  static final String ENV_EVENT_ID = "BATCH_RUNNER_EVENT_ID";
+  static final String ENV_EVENT_ID = TaskEnvironment.EVENT_ID;
 
   /** The request's explicit idempotencyKey, for the guard (ecsdirect contract). */
-  static final String ENV_REQUEST_KEY = "BATCH_RUNNER_REQUEST_KEY";
+  static final String ENV_REQUEST_KEY = TaskEnvironment.REQUEST_KEY;
 
   /** The nested stack's parameters besides the placeholders (ecsdirect contract). */
   static final String EVENT_BUS_NAME = "EventBusName";

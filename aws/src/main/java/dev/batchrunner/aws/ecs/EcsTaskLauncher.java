@@ -78,15 +78,25 @@ public final class EcsTaskLauncher implements TaskLauncher {
   /** The RunTask request for a launch, exactly as it is sent. */
   public static RunTaskRequest toRequest(TaskLaunch launch) {
     dev.batchrunner.core.request.ContainerOverride overrides = launch.container();
+    List<KeyValuePair> environment =
+        overrides.environment().entrySet().stream()
+            .map(e -> KeyValuePair.builder().name(e.getKey()).value(e.getValue()).build())
+            .toList();
     ContainerOverride.Builder container =
-        ContainerOverride.builder()
-            .name(overrides.name())
-            .environment(
-                overrides.environment().entrySet().stream()
-                    .map(e -> KeyValuePair.builder().name(e.getKey()).value(e.getValue()).build())
-                    .toList());
+        ContainerOverride.builder().name(overrides.name()).environment(environment);
     if (overrides.command() != null) {
       container.command(overrides.command());
+    }
+    List<ContainerOverride> containers = new java.util.ArrayList<>();
+    containers.add(container.build());
+    if (launch.guardContainer() != null) {
+      // The EcsDirect guard sidecar reads the request from the same environment (a retry or a
+      // rerun of an EcsDirect batch): without it, the guard would refuse and the app never start.
+      containers.add(
+          ContainerOverride.builder()
+              .name(launch.guardContainer())
+              .environment(environment)
+              .build());
     }
     Placement placement = launch.placement();
     RunTaskRequest.Builder request =
@@ -94,7 +104,7 @@ public final class EcsTaskLauncher implements TaskLauncher {
             .cluster(placement.cluster())
             .taskDefinition(launch.taskDefinition())
             .count(1)
-            .overrides(TaskOverride.builder().containerOverrides(container.build()).build())
+            .overrides(TaskOverride.builder().containerOverrides(containers).build())
             .clientToken(launch.clientToken())
             .startedBy(launch.startedBy())
             .tags(

@@ -137,6 +137,35 @@ class EcsTaskLauncherTest {
     assertFalse(request.overrides().containerOverrides().get(0).hasCommand());
   }
 
+  @Test
+  void toRequest_withAGuardContainer_givesItTheSameEnvironmentButNotTheCommand() {
+    TaskLaunch plain = fargate();
+    TaskLaunch guarded =
+        new TaskLaunch(
+            plain.batchTypeId(),
+            plain.taskDefinition(),
+            plain.placement(),
+            plain.container(),
+            plain.clientToken(),
+            plain.tags(),
+            "guard");
+
+    var containers = EcsTaskLauncher.toRequest(guarded).overrides().containerOverrides();
+
+    assertEquals(2, containers.size(), containers.toString());
+    assertEquals("app", containers.get(0).name());
+    assertEquals("guard", containers.get(1).name());
+    assertEquals(containers.get(0).environment(), containers.get(1).environment());
+    assertTrue(containers.get(0).hasCommand());
+    assertFalse(containers.get(1).hasCommand(), "the guard keeps its own command");
+    assertEquals(
+        1, EcsTaskLauncher.toRequest(plain).overrides().containerOverrides().size(), "no guard");
+    assertTrue(
+        dev.batchrunner.core.request.TaskLaunchFactory.overridesLength(guarded)
+            > dev.batchrunner.core.request.TaskLaunchFactory.overridesLength(plain),
+        "the limit counts the guard's copy too");
+  }
+
   // --- launch --------------------------------------------------------------------------------
 
   @Test

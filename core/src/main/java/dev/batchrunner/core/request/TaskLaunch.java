@@ -13,6 +13,10 @@ import java.util.Map;
  * @param container the container overrides
  * @param clientToken the 64-hex request hash, ECS's own idempotency token
  * @param tags task tags, in the order they are sent
+ * @param guardContainer the batch's guard sidecar (catalog {@code guardContainer}), which gets the
+ *     same environment (not the command), or null: in the EcsDirect mode the guard checks every
+ *     task, batch-runner's own retries and reruns included, and reads the request from its
+ *     environment
  */
 public record TaskLaunch(
     String batchTypeId,
@@ -20,12 +24,24 @@ public record TaskLaunch(
     Placement placement,
     ContainerOverride container,
     String clientToken,
-    Map<String, String> tags) {
+    Map<String, String> tags,
+    String guardContainer) {
 
   public TaskLaunch {
     java.util.Objects.requireNonNull(placement, "placement");
     java.util.Objects.requireNonNull(container, "container");
     tags = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tags));
+  }
+
+  /** A launch for a batch without a guard sidecar. */
+  public TaskLaunch(
+      String batchTypeId,
+      String taskDefinition,
+      Placement placement,
+      ContainerOverride container,
+      String clientToken,
+      Map<String, String> tags) {
+    this(batchTypeId, taskDefinition, placement, container, clientToken, tags, null);
   }
 
   /** The startedBy value, always {@value TaskLaunchFactory#STARTED_BY}. */
@@ -43,13 +59,15 @@ public record TaskLaunch(
     if (masked == container) {
       return this;
     }
-    return new TaskLaunch(batchTypeId, taskDefinition, placement, masked, clientToken, tags);
+    return new TaskLaunch(
+        batchTypeId, taskDefinition, placement, masked, clientToken, tags, guardContainer);
   }
 
   /**
    * The same launch with another clientToken: attempt n's, {@link IdempotencyKey#clientToken(int)}.
    */
   public TaskLaunch withClientToken(String token) {
-    return new TaskLaunch(batchTypeId, taskDefinition, placement, container, token, tags);
+    return new TaskLaunch(
+        batchTypeId, taskDefinition, placement, container, token, tags, guardContainer);
   }
 }

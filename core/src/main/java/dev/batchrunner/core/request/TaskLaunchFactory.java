@@ -56,7 +56,8 @@ public final class TaskLaunchFactory {
         new ContainerOverride(
             container.name(), env, command(container.command(), parameters), sensitive),
         key.hash(),
-        tags);
+        tags,
+        container.guardContainer());
   }
 
   /** Substitutes {@code {param}} in each argv element; the catalog guarantees each is resolved. */
@@ -94,9 +95,17 @@ public final class TaskLaunchFactory {
         .environment()
         .forEach((name, value) -> environment.add(Map.of("name", name, "value", value)));
     container.put("environment", environment);
+    List<Map<String, Object>> containers = new ArrayList<>();
+    containers.add(container);
+    if (launch.guardContainer() != null) {
+      // The guard sidecar gets the same environment, not the command.
+      Map<String, Object> guard = new LinkedHashMap<>();
+      guard.put("name", launch.guardContainer());
+      guard.put("environment", environment);
+      containers.add(guard);
+    }
     return Json.writeText(
-            generator ->
-                Json.writeValue(generator, Map.of("containerOverrides", List.of(container))))
+            generator -> Json.writeValue(generator, Map.of("containerOverrides", containers)))
         .length();
   }
 }

@@ -425,15 +425,20 @@ class TemplateContractTest {
       JsonNode event = JSON.readTree(Files.readAllBytes(fixture));
       JsonNode detail = event.get("detail");
       assertEquals(cluster, detail.get("clusterArn").asText(), fixture.toString());
+      String startedBy = detail.path("startedBy").asText();
+      // EcsDirect also follows the tasks its rules start: EventBridge's startedBy events-rule/…
       boolean ours =
-          TaskLaunchFactory.STARTED_BY.equals(detail.path("startedBy").asText())
+          (TaskLaunchFactory.STARTED_BY.equals(startedBy)
+                  || (mode.equals("EcsDirect") && startedBy.startsWith("events-rule/")))
               && Set.of("RUNNING", "STOPPED").contains(detail.path("lastStatus").asText());
       assertEquals(ours, matches(pattern, event, parameters), fixture.toString());
       if (ours) {
         matched.add(fixture.getFileName().toString());
       }
     }
-    assertEquals(6, matched.size(), matched.toString());
+    long ecsDirectSamples = matched.stream().filter(f -> f.startsWith("ecs-direct-")).count();
+    assertEquals(mode.equals("EcsDirect") ? 3 : 0, ecsDirectSamples, matched.toString());
+    assertEquals(6 + ecsDirectSamples, matched.size(), matched.toString());
     assertFalse(matched.contains("not-ours.json"));
 
     JsonNode running = JSON.readTree(Fixtures.event("task-state-change/running.json"));
