@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchrunner.cli.IntakeWorkload.Delivery;
 import dev.batchrunner.cli.IntakeWorkload.Kind;
 import dev.batchrunner.core.catalog.BatchCatalog;
+import dev.batchrunner.core.catalog.BatchDefinition;
 import dev.batchrunner.core.catalog.CatalogLoader;
 import dev.batchrunner.core.request.RequestRejectedException;
 import dev.batchrunner.core.testing.Fixtures;
@@ -23,6 +24,8 @@ import dev.batchrunner.function.FunctionFactory;
 import dev.batchrunner.function.event.EventProcessor;
 import dev.batchrunner.testkit.RequiredTool;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +45,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ecs.EcsClient;
+import software.amazon.awssdk.services.ecs.model.ContainerOverride;
+import software.amazon.awssdk.services.ecs.model.KeyValuePair;
 
 /**
  * The talk's designs side by side on one workload ({@link IntakeWorkload}: 1,000 deliveries, 10%
@@ -63,6 +68,7 @@ class IntakeModesIT {
   private static final int MAX_RECEIVE_COUNT = 5;
   private static final int ASYNC_RETRIES = 2;
   private static final String REQUESTS_GROUP = "batch-requests";
+  private static final int GUARD_PROCESSES = 10;
 
   /** What each real batch run is taken to last in every mode (the app's own work). */
   static final int APP_MINUTES = 5;
@@ -138,8 +144,15 @@ class IntakeModesIT {
         "FIFO drops EventBridge's redeliveries and the monolith's re-sends inside 5 minutes");
 
     ModeResult direct2 = results.get(3);
-    // EcsDirect: every delivery a rule matches starts a task; the guard lets one per request run.
-    assertEquals(IntakeWorkload.DISTINCT, direct2.guardExits.get(0), direct2.toString());
+    // EcsDirect: every delivery a rule matches starts a task; the guard lets one per request run,
+    // and the requests with a parameter the catalog does not declare: the transformer drops it, so
+    // neither the pattern nor the guard can see it (EcsDirectDifference undeclared-parameter).
+    assertEquals(
+        IntakeWorkload.INVALID_EACH, direct2.invalidRanTheApp, "the undeclared-parameter gap");
+    assertEquals(
+        IntakeWorkload.DISTINCT + direct2.invalidRanTheApp,
+        direct2.guardExits.get(0),
+        direct2.toString());
     assertEquals(
         IntakeWorkload.REDELIVERIES + IntakeWorkload.RESENDS_SOON + IntakeWorkload.RESENDS_LATE,
         direct2.guardExits.get(10),
@@ -149,7 +162,7 @@ class IntakeModesIT {
         direct2.guardExits.values().stream().mapToInt(Integer::intValue).sum(),
         "one guard per task");
     assertEquals(0, direct2.lambdaInvocations);
-    assertEquals(IntakeWorkload.DISTINCT, direct2.records);
+    assertEquals(IntakeWorkload.DISTINCT + direct2.invalidRanTheApp, direct2.records);
     assertTrue(
         direct2.invalidStoppedBeforeTask > 0
             && direct2.invalidStoppedBeforeTask < 5 * IntakeWorkload.INVALID_EACH,
@@ -250,6 +263,167 @@ class IntakeModesIT {
     result.deadLetters = queue.deadLetters().size();
     result.fifo = fifo;
     return mode.finish(result);
+  }
+
+  // --- EcsDirect: a rule per batch type -> ECS RunTask -> the guard in the task ------------------
+
+  private ModeResult ecsDirect(List<Delivery> workload) throws Exception {
+    Mode mode = fresh("EcsDirect");
+    ModeResult result = new ModeResult("EcsDirect");
+    Map<String, Object> parameters = new HashMap<>(DirectRulesStack.PARAMETERS);
+    for (String placeholder :
+        List.of(
+            MotoEcsFixture.CLUSTER_ARN,
+            MotoEcsFixture.SUBNET_IDS,
+            MotoEcsFixture.SECURITY_GROUP_IDS,
+            MotoEcsFixture.REPORT_BUCKET_ENV)) {
+      parameters.put(
+          DirectRules.parameterName(placeholder), mode.env.get(placeholder).replace(" ", ""));
+    }
+    DirectRulesStack stack =
+        DirectRulesStack.of(
+            Files.readString(Fixtures.projectRoot().resolve("direct-rules.yaml")), parameters);
+    BatchCatalog catalog =
+        CatalogLoader.parse(
+            SHIPPED_CATALOG.toString(), Files.readAllBytes(SHIPPED_CATALOG), mode.env);
+    for (Delivery delivery : workload) {
+      mode.clock.advance(Duration.between(mode.clock.instant(), delivery.instant()));
+      long start = System.nanoTime();
+      List<DirectRulesStack.Delivery> matched = stack.deliver(JSON.readTree(delivery.envelope()));
+      if (matched.isEmpty()) {
+        if (delivery.kind().invalid()) {
+          result.invalidStoppedBeforeTask++;
+        }
+        continue;
+      }
+      assertEquals(1, matched.size(), "one rule per batch type");
+      DirectRulesStack.Delivery target = matched.get(0);
+      String taskArn = runTask(target);
+      result.dispatchNanos.add(System.nanoTime() - start);
+
+      // The guard, first in the task: its container's overrides, the task's own ARN (which ECS's
+      // metadata endpoint gives it in a real task), the function's table and catalog.
+      String batchTypeId = JSON.readTree(delivery.detail()).path("batchTypeId").asText();
+      BatchDefinition batch = catalog.find(batchTypeId).orElseThrow();
+      String guardContainer =
+          batch.container().guardContainer() != null
+              ? batch.container().guardContainer()
+              : batch.container().name();
+      Map<String, String> env = new HashMap<>(mode.env);
+      env.putAll(DirectRulesStack.Delivery.environment(target.container(guardContainer)));
+      env.put("BATCH_RUNNER_TASK_ARN", taskArn);
+      long guardStart = System.nanoTime();
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int exit =
+          BatchRunnerCli.execute(
+              new String[] {"guard"},
+              env,
+              mode.clock,
+              new PrintWriter(out, true),
+              new PrintWriter(err, true));
+      result.guardNanos.add(System.nanoTime() - guardStart);
+      result.guardExits.merge(exit, 1, Integer::sum);
+      if (exit == 0 && delivery.kind().invalid()) {
+        result.invalidRanTheApp++;
+      }
+      if (exit == 0 && delivery.kind().duplicate()) {
+        throw new AssertionError("a duplicate's guard let the app run: " + delivery + " " + out);
+      }
+      if (exit == 1) {
+        throw new AssertionError("the guard could not claim: " + out + err);
+      }
+    }
+    ModeResult finished = mode.finish(result);
+    guardProcesses(workload, stack, catalog, mode.env, finished);
+    return finished;
+  }
+
+  /**
+   * The guard as ECS runs it, apart from the counted run (its AWS calls leave another JVM, and it
+   * tells time by the real clock): a JVM of its own with the Dockerfile's flags over the packaged
+   * CLI jar, for the first requests of the workload, each claiming in a table of its own run.
+   */
+  private void guardProcesses(
+      List<Delivery> workload,
+      DirectRulesStack stack,
+      BatchCatalog catalog,
+      Map<String, String> modeEnv,
+      ModeResult result)
+      throws Exception {
+    String table = "intake-guard-processes-" + ++tables;
+    dynamo.createIdempotencyTable(table);
+    List<Delivery> firsts =
+        workload.stream().filter(d -> d.kind() == Kind.FIRST).limit(GUARD_PROCESSES).toList();
+    int task = 0;
+    for (Delivery delivery : firsts) {
+      DirectRulesStack.Delivery target = stack.deliver(JSON.readTree(delivery.envelope())).get(0);
+      BatchDefinition batch =
+          catalog.find(JSON.readTree(delivery.detail()).path("batchTypeId").asText()).orElseThrow();
+      Map<String, String> env = new HashMap<>(modeEnv);
+      env.put("IDEMPOTENCY_TABLE", table);
+      env.putAll(DirectRulesStack.Delivery.environment(target.container(guardContainer(batch))));
+      env.put(
+          "BATCH_RUNNER_TASK_ARN",
+          "arn:aws:ecs:eu-west-1:123456789012:task/batch-runner-test/process-" + ++task);
+      long start = System.nanoTime();
+      GuardProcessIT.Run run = GuardProcessIT.await(GuardProcessIT.start(env));
+      result.guardProcessNanos.add(System.nanoTime() - start);
+      assertEquals(0, run.code(), run.toString());
+    }
+  }
+
+  private static String guardContainer(BatchDefinition batch) {
+    return batch.container().guardContainer() != null
+        ? batch.container().guardContainer()
+        : batch.container().name();
+  }
+
+  /** EventBridge's RunTask for a matched rule: its EcsParameters, the transformer's overrides. */
+  private static String runTask(DirectRulesStack.Delivery target) {
+    Map<String, Object> ecsTarget = target.rule().target();
+    Map<String, Object> parameters = target.rule().ecsParameters();
+    String taskDefinitionArn = (String) parameters.get("TaskDefinitionArn");
+    // moto resolves a task definition by family: EventBridge's revisionless ARN names the latest.
+    String family = taskDefinitionArn.substring(taskDefinitionArn.lastIndexOf('/') + 1);
+    List<ContainerOverride> overrides = new ArrayList<>();
+    for (JsonNode container : target.overrides().get("containerOverrides")) {
+      List<KeyValuePair> environment = new ArrayList<>();
+      DirectRulesStack.Delivery.environment(container)
+          .forEach((k, v) -> environment.add(KeyValuePair.builder().name(k).value(v).build()));
+      overrides.add(
+          ContainerOverride.builder()
+              .name(container.get("name").asText())
+              .environment(environment)
+              .command(DirectRulesStack.Delivery.command(container))
+              .build());
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> network =
+        (Map<String, Object>)
+            ((Map<String, Object>) parameters.get("NetworkConfiguration"))
+                .get("AwsVpcConfiguration");
+    @SuppressWarnings("unchecked")
+    List<String> subnets = (List<String>) network.get("Subnets");
+    @SuppressWarnings("unchecked")
+    List<String> securityGroups = (List<String>) network.get("SecurityGroups");
+    String startedBy = "events-rule/" + target.rule().logicalId();
+    return ecs.runTask(
+            b ->
+                b.cluster((String) ecsTarget.get("Arn"))
+                    .taskDefinition(family)
+                    .launchType((String) parameters.get("LaunchType"))
+                    .networkConfiguration(
+                        n ->
+                            n.awsvpcConfiguration(
+                                a -> a.subnets(subnets).securityGroups(securityGroups)))
+                    .overrides(o -> o.containerOverrides(overrides))
+                    // ECS keeps 36 characters of startedBy.
+                    .startedBy(startedBy.substring(0, Math.min(36, startedBy.length())))
+                    .count(1))
+        .tasks()
+        .get(0)
+        .taskArn();
   }
 
   /**
@@ -358,6 +532,7 @@ class IntakeModesIT {
     final List<Long> dispatchNanos = new ArrayList<>();
     final List<Duration> queueDelays = new ArrayList<>();
     final List<Long> guardNanos = new ArrayList<>();
+    final List<Long> guardProcessNanos = new ArrayList<>();
     final Map<Integer, Integer> guardExits = new TreeMap<>();
     int invalidRanTheApp;
     Map<String, Long> calls = Map.of();
@@ -525,6 +700,14 @@ class IntakeModesIT {
           String.format(Locale.ROOT, "%.4f", r.cost(appRuns, lifecycleSeconds)));
       row(
           rows,
+          "of which beyond the 850 batch runs themselves (USD)",
+          String.format(
+              Locale.ROOT,
+              "%.4f",
+              r.cost(appRuns, lifecycleSeconds)
+                  - IntakeWorkload.DISTINCT * APP_MINUTES * ListPrices.fargatePerTaskMinute()));
+      row(
+          rows,
           "monthly at 1,000 a day (USD)",
           String.format(Locale.ROOT, "%.2f", 30 * r.cost(appRuns, lifecycleSeconds)));
       row(
@@ -545,6 +728,14 @@ class IntakeModesIT {
           r.guardNanos.isEmpty()
               ? "n/a"
               : millis(r.guardNanos, 0.5) + " / " + millis(r.guardNanos, 0.95));
+      row(
+          rows,
+          "the guard as its own process (JVM start, check, claim), p50 / max of "
+              + GUARD_PROCESSES
+              + " (ms)",
+          r.guardProcessNanos.isEmpty()
+              ? "n/a"
+              : millis(r.guardProcessNanos, 0.5) + " / " + millis(r.guardProcessNanos, 1.0));
       row(
           rows,
           "what the batch app must contain",
