@@ -449,6 +449,11 @@ class DirectRulesEventsTest {
   }
 
   private static JsonNode asEnvelope(JsonNode root) {
+    if (root.has("detail-type") && !root.has("id")) {
+      // A FIFO intake queue's body: template.yaml's transformer dropped the event's id and time.
+      // The rules would see the event itself, as EventBridge delivered it.
+      return envelope(root.get("detail"));
+    }
     return root.has("detail-type") ? root : envelope(root);
   }
 

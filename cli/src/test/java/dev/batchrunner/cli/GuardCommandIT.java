@@ -8,14 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.lifecycle.Attempt;
 import dev.batchrunner.core.lifecycle.LifecycleState;
 import dev.batchrunner.core.lifecycle.RequestStatus;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.core.testing.MutableClock;
-import dev.batchrunner.emulators.DynamoDbLocal;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -25,13 +23,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * endpoint served by a local HTTP server), and its {@code --env-file}. The process-level cases (the
  * packaged jar, DynamoDB down, 8 concurrent starts) are {@link GuardProcessIT}'s.
  */
-class GuardCommandIT {
+class GuardCommandIT extends GuardTestBase {
   private static final ObjectMapper JSON = new ObjectMapper();
   // Ahead of the real clock, so DynamoDB Local's TTL job leaves the records alone.
   private static final Instant START = Instant.parse("2036-11-23T02:00:00Z");
@@ -50,33 +43,9 @@ class GuardCommandIT {
       "arn:aws:ecs:eu-west-1:123456789012:task/batch/" + "a1".repeat(16);
   private static final String TASK_2 =
       "arn:aws:ecs:eu-west-1:123456789012:task/batch/" + "b2".repeat(16);
-  private static final String MONOLITH_KEY =
-      "daily-report#838f1a124fc277bb2f383b1b2740b9487818fe6d2b34922759023a2458f096a8";
-
-  private static DynamoDbLocal dynamo;
-  private static final AtomicInteger TABLES = new AtomicInteger();
 
   @TempDir Path dir;
   private final MutableClock clock = new MutableClock(START);
-  private String table;
-  private DynamoDbIdempotencyStore store;
-
-  @BeforeAll
-  static void start() {
-    dynamo = DynamoDbLocal.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    dynamo.close();
-  }
-
-  @BeforeEach
-  void freshTable() {
-    table = "guard-" + TABLES.incrementAndGet();
-    dynamo.createIdempotencyTable(table);
-    store = new DynamoDbIdempotencyStore(dynamo.client(), table);
-  }
 
   // --- claiming ------------------------------------------------------------------------------
 
@@ -319,24 +288,7 @@ class GuardCommandIT {
 
   /** The environment of an EcsDirect task for the monolith's request, with the guard's needs. */
   private Map<String, String> env(String taskArn) {
-    Map<String, String> env = new HashMap<>(Fixtures.CATALOG_ENV);
-    env.put("BATCH_CATALOG", Fixtures.catalogFile().toString());
-    env.put("IDEMPOTENCY_TABLE", table);
-    env.put("AWS_REGION", "eu-west-1");
-    env.put("AWS_ACCESS_KEY_ID", "local"); // DynamoDB Local keeps one database per access key
-    env.put("AWS_SECRET_ACCESS_KEY", "local");
-    env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint().toString());
-    if (taskArn != null) {
-      env.put("BATCH_RUNNER_TASK_ARN", taskArn);
-    }
-    env.put("BATCH_TYPE_ID", "daily-report");
-    env.put("TRACE_ID", "8f0c1c6e-0d5b-4bd6-9a43-2b2f8a1d4c11");
-    env.put("BATCH_RUNNER_EVENT_ID", "6a7e8feb-b491-4cf7-a9f1-bf3703467718");
-    env.put("BATCH_RUNNER_REQUEST_KEY", "");
-    env.put("REPORT_DATE", "2026-11-22");
-    env.put("TENANT", "acme");
-    env.put("OUTPUT_BUCKET", "acme-reports");
-    return env;
+    return guardEnvironment(taskArn);
   }
 
   /** A task the function started: its overrides, as TaskLaunchFactory sets them. */
@@ -393,7 +345,7 @@ class GuardCommandIT {
     String text =
         new String(Fixtures.catalog(), StandardCharsets.UTF_8)
             .replaceFirst("\"daily-report\"\\s*:\\s*\\{", "\"daily-report\": {" + field + ",");
-    Path file = dir.resolve("catalog-" + TABLES.get() + ".json");
+    Path file = dir.resolve("catalog-" + table + ".json");
     Files.writeString(file, text);
     return file;
   }

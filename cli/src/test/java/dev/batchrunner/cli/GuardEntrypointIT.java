@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
 import dev.batchrunner.core.lifecycle.RequestStatus;
 import dev.batchrunner.core.testing.Fixtures;
-import dev.batchrunner.emulators.DynamoDbLocal;
 import dev.batchrunner.testkit.RequiredTool;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,14 +17,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,14 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
  * app (with the request's resolved environment, its exit status the container's) only when the
  * guard says go; the sidecar mode exits with the guard's status.
  */
-class GuardEntrypointIT {
+class GuardEntrypointIT extends GuardTestBase {
   private static final Path SCRIPT =
       Fixtures.projectRoot().resolve("cli/docker/batch-runner-guard");
   private static final Path JAR = Path.of("target", "batch-runner-cli.jar").toAbsolutePath();
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String MONOLITH_KEY =
-      "daily-report#838f1a124fc277bb2f383b1b2740b9487818fe6d2b34922759023a2458f096a8";
-  private static final AtomicInteger TABLES = new AtomicInteger();
 
   /** The app: prints what the guard resolved, leaves a mark that it ran, exits 7. */
   private static final String APP =
@@ -52,28 +43,11 @@ class GuardEntrypointIT {
           + " \"$TENANT\" \"$REPORT_DATE\" \"$IDEMPOTENCY_KEY\" \"$TRACE_ID\";"
           + " printf '%s' \"$*\" > \"$APP_MARK\"; exit 7";
 
-  private static DynamoDbLocal dynamo;
-
   @TempDir Path dir;
-  private String table;
-  private DynamoDbIdempotencyStore store;
-
-  @BeforeAll
-  static void start() {
-    dynamo = DynamoDbLocal.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    dynamo.close();
-  }
 
   @BeforeEach
-  void freshTable() {
+  void needsSh() {
     RequiredTool.require(Files.isExecutable(Path.of("/bin/sh")), "needs a POSIX /bin/sh");
-    table = "entrypoint-" + TABLES.incrementAndGet();
-    dynamo.createIdempotencyTable(table);
-    store = new DynamoDbIdempotencyStore(dynamo.client(), table);
   }
 
   @Test
@@ -151,26 +125,12 @@ class GuardEntrypointIT {
   // --- helpers -------------------------------------------------------------------------------
 
   private Map<String, String> env(String taskArn) throws IOException {
-    Map<String, String> env = new HashMap<>(Fixtures.CATALOG_ENV);
+    Map<String, String> env = guardEnvironment(taskArn);
     env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
     env.put("TMPDIR", Files.createDirectories(dir.resolve("tmp")).toString());
     env.put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
     env.put("BATCH_RUNNER_JAR", JAR.toString());
     env.put("APP_MARK", mark().toString());
-    env.put("BATCH_CATALOG", Fixtures.catalogFile().toString());
-    env.put("IDEMPOTENCY_TABLE", table);
-    env.put("AWS_REGION", "eu-west-1");
-    env.put("AWS_ACCESS_KEY_ID", "local");
-    env.put("AWS_SECRET_ACCESS_KEY", "local");
-    env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint().toString());
-    env.put("BATCH_RUNNER_TASK_ARN", taskArn);
-    env.put("BATCH_TYPE_ID", "daily-report");
-    env.put("TRACE_ID", "8f0c1c6e-0d5b-4bd6-9a43-2b2f8a1d4c11");
-    env.put("BATCH_RUNNER_EVENT_ID", "6a7e8feb-b491-4cf7-a9f1-bf3703467718");
-    env.put("BATCH_RUNNER_REQUEST_KEY", "");
-    env.put("REPORT_DATE", "2026-11-22");
-    env.put("TENANT", "acme");
-    env.put("OUTPUT_BUCKET", "acme-reports");
     return env;
   }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.batchrunner.aws.dynamodb.DynamoDbIdempotencyStore;
 import dev.batchrunner.core.dispatch.IdempotencyRecord;
 import dev.batchrunner.core.lifecycle.RequestStatus;
 import dev.batchrunner.core.testing.Fixtures;
@@ -21,15 +20,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,34 +32,10 @@ import org.junit.jupiter.api.Test;
  * an invalid parameter, DynamoDB down (it fails closed), 8 starts of one request at once (exactly
  * one goes), a re-run of a FAILED request, and a task batch-runner started itself.
  */
-class GuardProcessIT {
+class GuardProcessIT extends GuardTestBase {
   private static final Path JAR = Path.of("target", "batch-runner-cli.jar");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long RUN_TIMEOUT_SECONDS = 120;
-  private static final String MONOLITH_KEY =
-      "daily-report#838f1a124fc277bb2f383b1b2740b9487818fe6d2b34922759023a2458f096a8";
-  private static final AtomicInteger TABLES = new AtomicInteger();
-
-  private static DynamoDbLocal dynamo;
-  private String table;
-  private DynamoDbIdempotencyStore store;
-
-  @BeforeAll
-  static void start() {
-    dynamo = DynamoDbLocal.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    dynamo.close();
-  }
-
-  @BeforeEach
-  void freshTable() {
-    table = "guard-process-" + TABLES.incrementAndGet();
-    dynamo.createIdempotencyTable(table);
-    store = new DynamoDbIdempotencyStore(dynamo.client(), table);
-  }
 
   @Test
   void guard_firstStartGoes_theSameRequestInAnotherTaskIsADuplicate() throws Exception {
@@ -172,22 +142,7 @@ class GuardProcessIT {
 
   /** The whole environment of the guard's process: nothing inherited. */
   private Map<String, String> env(String taskArn) {
-    Map<String, String> env = new HashMap<>(Fixtures.CATALOG_ENV);
-    env.put("BATCH_CATALOG", Fixtures.catalogFile().toString());
-    env.put("IDEMPOTENCY_TABLE", table);
-    env.put("AWS_REGION", "eu-west-1");
-    env.put("AWS_ACCESS_KEY_ID", "local"); // DynamoDB Local keeps one database per access key
-    env.put("AWS_SECRET_ACCESS_KEY", "local");
-    env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint().toString());
-    env.put("BATCH_RUNNER_TASK_ARN", taskArn);
-    env.put("BATCH_TYPE_ID", "daily-report");
-    env.put("TRACE_ID", "8f0c1c6e-0d5b-4bd6-9a43-2b2f8a1d4c11");
-    env.put("BATCH_RUNNER_EVENT_ID", "6a7e8feb-b491-4cf7-a9f1-bf3703467718");
-    env.put("BATCH_RUNNER_REQUEST_KEY", "");
-    env.put("REPORT_DATE", "2026-11-22");
-    env.put("TENANT", "acme");
-    env.put("OUTPUT_BUCKET", "acme-reports");
-    return env;
+    return guardEnvironment(taskArn);
   }
 
   /** The task's STOPPED event with the app's exit code, through the function, as in Lambda. */
