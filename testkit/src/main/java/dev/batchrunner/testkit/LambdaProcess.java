@@ -260,8 +260,18 @@ public final class LambdaProcess implements AutoCloseable {
     private Path workDir = TARGET.resolve("lambda-task");
     private boolean fromTaskRoot;
     private Path log;
+    private List<String> commandPrefix = List.of();
 
     private Builder() {}
+
+    /**
+     * Words put before {@code java} in the command (default none), e.g. {@code taskset -c 0} to pin
+     * the function's JVM to one CPU, as Lambda's init runs on about one vCPU.
+     */
+    public Builder commandPrefix(List<String> words) {
+      this.commandPrefix = List.copyOf(words);
+      return this;
+    }
 
     /** The JDK to run (default: the one running this JVM). */
     public Builder javaHome(Path javaHome) {
@@ -345,7 +355,7 @@ public final class LambdaProcess implements AutoCloseable {
       functionClasspath.forEach(p -> classpath.add(p.toAbsolutePath().toString()));
       runtimeClasspath().forEach(p -> classpath.add(p.toAbsolutePath().toString()));
 
-      List<String> command = new ArrayList<>();
+      List<String> command = new ArrayList<>(commandPrefix);
       command.add(javaHome.resolve("bin").resolve("java").toString());
       command.addAll(jvmFlags);
       command.add("-D" + JNI_PROPERTY + "=" + jniLibrary());

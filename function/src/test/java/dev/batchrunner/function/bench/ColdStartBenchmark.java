@@ -64,6 +64,9 @@ import java.util.jar.Manifest;
 public final class ColdStartBenchmark {
   private static final String HANDLER = "dev.batchrunner.BatchRunnerHandler::handleRequest";
   private static final String ECHO_HANDLER = EchoHandler.class.getName() + "::handleRequest";
+  private static final String PEER_HANDLER =
+      PlainDispatchHandler.class.getName() + "::handleRequest";
+  private static final String PEER = "plain-peer";
   private static final String TABLE = "cold-start";
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final int WARM_UP_DISPATCHES = 200;
@@ -74,6 +77,8 @@ public final class ColdStartBenchmark {
   private final List<Contender> contenders;
   private final Path out;
   private final boolean taskRootLayout;
+  private final List<String> commandPrefix;
+  private final Contender peer;
   private final String runTag = Long.toString(System.currentTimeMillis(), 36);
   private DynamoDbLocal dynamo;
   private EcsStub ecs;
@@ -85,13 +90,13 @@ public final class ColdStartBenchmark {
   private String loadAfter;
 
   /**
-   * A function jar to measure, under a name for the report ([A-Za-z0-9_-]+); {@code taskEvent}: its
-   * first invocation is an ECS task state change (a STOPPED event of a task a dispatch in this JVM
-   * started) rather than a request.
+   * A function jar to measure, under a name for the report ([A-Za-z0-9_-]+), with its handler;
+   * {@code taskEvent}: its first invocation is an ECS task state change (a STOPPED event of a task
+   * a dispatch in this JVM started) rather than a request.
    */
-  private record Contender(String name, Path jar, boolean taskEvent) {
+  private record Contender(String name, Path jar, boolean taskEvent, String handler) {
     Contender(String name, Path jar) {
-      this(name, jar, false);
+      this(name, jar, false, HANDLER);
     }
 
     Contender {
@@ -133,18 +138,34 @@ public final class ColdStartBenchmark {
     all.add(main);
     // --task-event=true: this build's jar once more, its first invocation a task state change.
     if (Boolean.parseBoolean(options.getOrDefault("task-event", "false"))) {
-      all.add(new Contender(main.name() + "-task", main.jar(), true));
+      all.add(new Contender(main.name() + "-task", main.jar(), true, HANDLER));
+    }
+    this.out = Path.of(options.getOrDefault("out", "target/benchmarks/cold-start.md"));
+    // --peer=true (default): the same job written plainly (PlainDispatchHandler), its jar built
+    // here.
+    if (Boolean.parseBoolean(options.getOrDefault("peer", "true"))) {
+      peer =
+          new Contender(
+              PEER,
+              out.toAbsolutePath().getParent().resolve("plain-peer.jar"),
+              false,
+              PEER_HANDLER);
+      all.add(peer);
+    } else {
+      peer = null;
     }
     if (all.stream().map(Contender::name).distinct().count() != all.size()) {
       throw new IllegalArgumentException("two contenders with one name: " + all);
     }
     this.contenders = List.copyOf(all);
-    this.out = Path.of(options.getOrDefault("out", "target/benchmarks/cold-start.md"));
     String layout = options.getOrDefault("layout", "jar");
     if (!layout.equals("jar") && !layout.equals("task-root")) {
       throw new IllegalArgumentException("--layout is jar or task-root, got " + layout);
     }
     this.taskRootLayout = layout.equals("task-root");
+    // --cpus=0 (taskset's list): every spawned function and floor JVM pinned to those CPUs.
+    String cpus = options.getOrDefault("cpus", "").trim();
+    this.commandPrefix = cpus.isEmpty() ? List.of() : List.of("taskset", "-c", cpus);
   }
 
   public static void main(String[] args) throws Exception {
@@ -172,6 +193,10 @@ public final class ColdStartBenchmark {
       throw new IllegalArgumentException("runs must be at least 1, warmup at least 0");
     }
     loadBefore = loadAverage();
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    if (peer != null) {
+      PlainPeerJar.build(peer.jar());
+    }
     for (Contender contender : contenders) {
       if (!Files.isRegularFile(contender.jar())) {
         throw new IllegalStateException(
@@ -191,12 +216,13 @@ public final class ColdStartBenchmark {
       echoTaskRoot = LambdaProcess.unpack(echoJar, benchDir.resolve("task-root/floor"));
     }
     System.out.printf(
-        "cold start: %d runs (+%d warm-up) of %s and the floor, JDK %s, flags %s%n",
+        "cold start: %d runs (+%d warm-up) of %s and the floor, JDK %s, flags %s%s%n",
         runs,
         warmup,
         contenders.stream().map(Contender::name).toList(),
         LambdaProcess.javaVersion(javaHome),
-        String.join(" ", jvmFlags));
+        String.join(" ", jvmFlags),
+        commandPrefix.isEmpty() ? "" : ", JVMs started with " + String.join(" ", commandPrefix));
 
     dynamo = DynamoDbLocal.start();
     ecs = EcsStub.start();
@@ -291,7 +317,7 @@ public final class ColdStartBenchmark {
     Sample sample =
         measure(
             taskRootLayout ? taskRoots.get(name) : contender.jar(),
-            HANDLER,
+            contender.handler(),
             env,
             name + "-" + round,
             first,
@@ -352,6 +378,7 @@ public final class ColdStartBenchmark {
               .jvmFlags(jvmFlags)
               .handler(handler)
               .runtimeApi(api)
+              .commandPrefix(commandPrefix)
               .environment(env)
               .log(out.toAbsolutePath().getParent().resolve("logs").resolve(name + ".log"));
       if (taskRootLayout) {
@@ -458,6 +485,12 @@ public final class ColdStartBenchmark {
         .append(javaHome)
         .append(")\n");
     md.append("- JVM flags: `").append(String.join(" ", jvmFlags)).append("`\n");
+    md.append("- CPUs of the function and floor JVMs: ")
+        .append(
+            commandPrefix.isEmpty()
+                ? "all (not pinned)"
+                : "pinned, started with `" + String.join(" ", commandPrefix) + "`")
+        .append('\n');
     md.append("- Function environment besides the endpoints: `")
         .append(options.getOrDefault("function-env", ""))
         .append("`\n");
@@ -479,8 +512,9 @@ public final class ColdStartBenchmark {
       md.append(
           String.format(
               Locale.ROOT,
-              "- Jar of %s: %s, %.1f MiB (%,d bytes)%n",
+              "- Jar of %s (%s): %s, %.1f MiB (%,d bytes)%n",
               contender.name(),
+              contender.handler(),
               contender.jar().toAbsolutePath(),
               jarBytes / (1024.0 * 1024.0),
               jarBytes));
@@ -495,6 +529,13 @@ public final class ColdStartBenchmark {
         .append(WARM_UP_DISPATCHES)
         .append(" dispatches\n");
     md.append("- Floor: the same runtime and flags running `EchoHandler` from a jar of its own\n");
+    if (peer != null) {
+      md.append(
+          "- Peer (plain-peer): the same job written plainly, `PlainDispatchHandler` (SDK clients"
+              + " built in the constructor over UrlConnection, explicit region and credentials, a"
+              + " Jackson ObjectMapper, no priming), in a jar of the whole jars it uses (not"
+              + " minimised), same environment and events\n");
+    }
     md.append(
         String.format(
             Locale.ROOT,
@@ -521,12 +562,21 @@ public final class ColdStartBenchmark {
     for (int i = 0; i < contenders.size(); i++) {
       ratioRow(md, contenders.get(i).name() + " / floor", samples.get(i), floor);
     }
+    int peerIndex = peer == null ? -1 : contenders.indexOf(peer);
+    for (int i = 0; i < contenders.size(); i++) {
+      if (i != peerIndex && peerIndex >= 0) {
+        ratioRow(
+            md, contenders.get(i).name() + " / " + PEER, samples.get(i), samples.get(peerIndex));
+      }
+    }
     for (int i = 1; i < contenders.size(); i++) {
-      ratioRow(
-          md,
-          contenders.get(i).name() + " / " + contenders.get(0).name(),
-          samples.get(i),
-          samples.get(0));
+      if (i != peerIndex && peerIndex != 0) {
+        ratioRow(
+            md,
+            contenders.get(i).name() + " / " + contenders.get(0).name(),
+            samples.get(i),
+            samples.get(0));
+      }
     }
     md.append('\n');
 
@@ -539,12 +589,20 @@ public final class ColdStartBenchmark {
       md.append(
           "| ratio | init | first invoke | cold total | rounds the numerator started faster |\n");
       md.append("|---|---|---|---|---|\n");
+      for (int i = 0; i < contenders.size(); i++) {
+        if (i != peerIndex && peerIndex >= 0) {
+          pairedRow(
+              md, contenders.get(i).name() + " / " + PEER, samples.get(i), samples.get(peerIndex));
+        }
+      }
       for (int i = 1; i < contenders.size(); i++) {
-        pairedRow(
-            md,
-            contenders.get(i).name() + " / " + contenders.get(0).name(),
-            samples.get(i),
-            samples.get(0));
+        if (i != peerIndex && peerIndex != 0) {
+          pairedRow(
+              md,
+              contenders.get(i).name() + " / " + contenders.get(0).name(),
+              samples.get(i),
+              samples.get(0));
+        }
       }
       md.append('\n');
     }
