@@ -57,9 +57,11 @@ import java.util.jar.Manifest;
  * none), {@code out} ({@code target/benchmarks/cold-start.md}), {@code layout} ({@code jar}: the
  * jar on {@code -cp}; {@code task-root}: unpacked into the working directory and loaded by the
  * RIC's customer class loader, as Lambda loads from /var/task), {@code function-env} (extra
- * environment of every contender, {@code K=V,K=V}, e.g. {@code PRIME_ON_INIT=false}). All
- * contenders get the same environment, handler ({@code dev.batchrunner.BatchRunnerHandler}) and
- * events.
+ * environment of every contender, {@code K=V,K=V}, e.g. {@code PRIME_ON_INIT=false}), {@code peer}
+ * ({@code true}: the same job written plainly, {@link PlainDispatchHandler}, in a jar {@link
+ * PlainPeerJar} builds, measured as one more contender), {@code cpus} (empty; e.g. {@code 0}: every
+ * spawned JVM started under {@code taskset -c 0}). All contenders get the same environment and
+ * events, and the handler {@code dev.batchrunner.BatchRunnerHandler} (the peer its own).
  */
 public final class ColdStartBenchmark {
   private static final String HANDLER = "dev.batchrunner.BatchRunnerHandler::handleRequest";
