@@ -303,15 +303,7 @@ class IntakeModesIT {
 
       // The guard, first in the task: its container's overrides, the task's own ARN (which ECS's
       // metadata endpoint gives it in a real task), the function's table and catalog.
-      String batchTypeId = JSON.readTree(delivery.detail()).path("batchTypeId").asText();
-      BatchDefinition batch = catalog.find(batchTypeId).orElseThrow();
-      String guardContainer =
-          batch.container().guardContainer() != null
-              ? batch.container().guardContainer()
-              : batch.container().name();
-      Map<String, String> env = new HashMap<>(mode.env);
-      env.putAll(DirectRulesStack.Delivery.environment(target.container(guardContainer)));
-      env.put("BATCH_RUNNER_TASK_ARN", taskArn);
+      Map<String, String> env = guardEnvironment(mode.env, catalog, delivery, target, taskArn);
       long guardStart = System.nanoTime();
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
@@ -358,14 +350,14 @@ class IntakeModesIT {
     int task = 0;
     for (Delivery delivery : firsts) {
       DirectRulesStack.Delivery target = stack.deliver(JSON.readTree(delivery.envelope())).get(0);
-      BatchDefinition batch =
-          catalog.find(JSON.readTree(delivery.detail()).path("batchTypeId").asText()).orElseThrow();
-      Map<String, String> env = new HashMap<>(modeEnv);
+      Map<String, String> env =
+          guardEnvironment(
+              modeEnv,
+              catalog,
+              delivery,
+              target,
+              "arn:aws:ecs:eu-west-1:123456789012:task/batch-runner-test/process-" + ++task);
       env.put("IDEMPOTENCY_TABLE", table);
-      env.putAll(DirectRulesStack.Delivery.environment(target.container(guardContainer(batch))));
-      env.put(
-          "BATCH_RUNNER_TASK_ARN",
-          "arn:aws:ecs:eu-west-1:123456789012:task/batch-runner-test/process-" + ++task);
       long start = System.nanoTime();
       GuardProcessIT.Run run = GuardProcessIT.await(GuardProcessIT.start(env));
       result.guardProcessNanos.add(System.nanoTime() - start);
@@ -373,10 +365,28 @@ class IntakeModesIT {
     }
   }
 
-  private static String guardContainer(BatchDefinition batch) {
-    return batch.container().guardContainer() != null
-        ? batch.container().guardContainer()
-        : batch.container().name();
+  /**
+   * The guard's environment in the task a rule started for {@code delivery}: the mode's (table,
+   * catalog, endpoints), the overrides of the container the guard runs in (the batch's guard
+   * sidecar, else its app container, wrapped) and the task's own ARN.
+   */
+  private static Map<String, String> guardEnvironment(
+      Map<String, String> modeEnv,
+      BatchCatalog catalog,
+      Delivery delivery,
+      DirectRulesStack.Delivery target,
+      String taskArn)
+      throws IOException {
+    String batchTypeId = JSON.readTree(delivery.detail()).path("batchTypeId").asText();
+    BatchDefinition batch = catalog.find(batchTypeId).orElseThrow();
+    String guardContainer =
+        batch.container().guardContainer() != null
+            ? batch.container().guardContainer()
+            : batch.container().name();
+    Map<String, String> env = new HashMap<>(modeEnv);
+    env.putAll(DirectRulesStack.Delivery.environment(target.container(guardContainer)));
+    env.put("BATCH_RUNNER_TASK_ARN", taskArn);
+    return env;
   }
 
   /** EventBridge's RunTask for a matched rule: its EcsParameters, the transformer's overrides. */

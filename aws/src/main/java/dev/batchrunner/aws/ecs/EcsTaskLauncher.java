@@ -75,29 +75,27 @@ public final class EcsTaskLauncher implements TaskLauncher {
     return new LaunchResult(arns, false);
   }
 
-  /** The RunTask request for a launch, exactly as it is sent. */
-  public static RunTaskRequest toRequest(TaskLaunch launch) {
-    dev.batchrunner.core.request.ContainerOverride overrides = launch.container();
-    List<KeyValuePair> environment =
-        overrides.environment().entrySet().stream()
-            .map(e -> KeyValuePair.builder().name(e.getKey()).value(e.getValue()).build())
-            .toList();
+  private static ContainerOverride containerOverride(
+      dev.batchrunner.core.request.ContainerOverride overrides) {
     ContainerOverride.Builder container =
-        ContainerOverride.builder().name(overrides.name()).environment(environment);
+        ContainerOverride.builder()
+            .name(overrides.name())
+            .environment(
+                overrides.environment().entrySet().stream()
+                    .map(e -> KeyValuePair.builder().name(e.getKey()).value(e.getValue()).build())
+                    .toList());
     if (overrides.command() != null) {
       container.command(overrides.command());
     }
-    List<ContainerOverride> containers = new java.util.ArrayList<>();
-    containers.add(container.build());
-    if (launch.guardContainer() != null) {
-      // The EcsDirect guard sidecar reads the request from the same environment (a retry or a
-      // rerun of an EcsDirect batch): without it, the guard would refuse and the app never start.
-      containers.add(
-          ContainerOverride.builder()
-              .name(launch.guardContainer())
-              .environment(environment)
-              .build());
-    }
+    return container.build();
+  }
+
+  /** The RunTask request for a launch, exactly as it is sent. */
+  public static RunTaskRequest toRequest(TaskLaunch launch) {
+    // A guarded batch's sidecar gets the same environment: the guard of a retry or a rerun reads
+    // the request from it (without it, the guard would refuse and the app never start).
+    List<ContainerOverride> containers =
+        launch.containerOverrides().stream().map(EcsTaskLauncher::containerOverride).toList();
     Placement placement = launch.placement();
     RunTaskRequest.Builder request =
         RunTaskRequest.builder()

@@ -44,6 +44,20 @@ public record TaskLaunch(
     this(batchTypeId, taskDefinition, placement, container, clientToken, tags, null);
   }
 
+  /**
+   * Every container override RunTask sends, in order: {@link #container()}, then, for a batch with
+   * a guard sidecar, the guard's, with the same environment and no command (it keeps its own).
+   */
+  public java.util.List<ContainerOverride> containerOverrides() {
+    if (guardContainer == null) {
+      return java.util.List.of(container);
+    }
+    return java.util.List.of(
+        container,
+        new ContainerOverride(
+            guardContainer, container.environment(), null, container.sensitiveEnvironment()));
+  }
+
   /** The startedBy value, always {@value TaskLaunchFactory#STARTED_BY}. */
   public String startedBy() {
     return TaskLaunchFactory.STARTED_BY;

@@ -84,25 +84,19 @@ public final class TaskLaunchFactory {
    * 8,192-character limit (JSON punctuation and names included).
    */
   public static int overridesLength(TaskLaunch launch) {
-    ContainerOverride overrides = launch.container();
-    Map<String, Object> container = new LinkedHashMap<>();
-    container.put("name", overrides.name());
-    if (overrides.command() != null) {
-      container.put("command", overrides.command());
-    }
-    List<Map<String, String>> environment = new ArrayList<>();
-    overrides
-        .environment()
-        .forEach((name, value) -> environment.add(Map.of("name", name, "value", value)));
-    container.put("environment", environment);
     List<Map<String, Object>> containers = new ArrayList<>();
-    containers.add(container);
-    if (launch.guardContainer() != null) {
-      // The guard sidecar gets the same environment, not the command.
-      Map<String, Object> guard = new LinkedHashMap<>();
-      guard.put("name", launch.guardContainer());
-      guard.put("environment", environment);
-      containers.add(guard);
+    for (ContainerOverride overrides : launch.containerOverrides()) {
+      Map<String, Object> container = new LinkedHashMap<>();
+      container.put("name", overrides.name());
+      if (overrides.command() != null) {
+        container.put("command", overrides.command());
+      }
+      List<Map<String, String>> environment = new ArrayList<>();
+      overrides
+          .environment()
+          .forEach((name, value) -> environment.add(Map.of("name", name, "value", value)));
+      container.put("environment", environment);
+      containers.add(container);
     }
     return Json.writeText(
             generator -> Json.writeValue(generator, Map.of("containerOverrides", containers)))
