@@ -3,14 +3,13 @@ package dev.batchrunner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.emulators.DynamoDbLocal;
+import dev.batchrunner.function.testing.PackagedFunction;
 import dev.batchrunner.testkit.EcsStub;
 import dev.batchrunner.testkit.LambdaProcess;
-import dev.batchrunner.testkit.LocalRuntimeApi;
 import dev.batchrunner.testkit.LocalRuntimeApi.Answer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.AfterAll;
@@ -33,42 +28,29 @@ import org.junit.jupiter.api.io.TempDir;
  * The shaded jar that {@code mvn package} builds, run the way Lambda's managed Java runtime runs
  * it: in a JVM of its own under the runtime interface client, configured by environment variables
  * only, fed through a local Lambda Runtime API, with DynamoDB Local and the ECS stub over HTTP.
+ * Every input shape and the jar's contents here; the other paths in {@link PackagedJarPathsIT}.
  */
 class PackagedJarIT {
-  private static final Path SHADED_JAR = Path.of("target", "batch-runner.jar");
-  private static final String HANDLER = "dev.batchrunner.BatchRunnerHandler::handleRequest";
+  private static final Path SHADED_JAR = PackagedFunction.JAR;
   private static final String TABLE = "packaged-jar";
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT = PackagedFunction.WAIT;
 
   private static DynamoDbLocal dynamo;
   private static EcsStub ecs;
-  private static LocalRuntimeApi runtimeApi;
-  private static LambdaProcess function;
+  private static PackagedFunction function;
 
   @BeforeAll
   static void startFunction() {
     dynamo = DynamoDbLocal.start();
     ecs = EcsStub.start();
     dynamo.createIdempotencyTable(TABLE);
-    runtimeApi = LocalRuntimeApi.start();
-    function =
-        LambdaProcess.builder()
-            .function(SHADED_JAR)
-            .handler(HANDLER)
-            .runtimeApi(runtimeApi)
-            .environment(functionEnvironment())
-            .log(Path.of("target", "lambda-logs", "PackagedJarIT-function.log"))
-            .start();
+    function = PackagedFunction.start("PackagedJarIT-function", functionEnvironment());
   }
 
   @AfterAll
   static void stopFunction() {
-    // The process first: the API then drops the /next it holds, unanswered.
     if (function != null) {
       function.close();
-    }
-    if (runtimeApi != null) {
-      runtimeApi.close();
     }
     if (ecs != null) {
       ecs.close();
@@ -158,16 +140,8 @@ class PackagedJarIT {
     Map<String, String> env = functionEnvironment();
     env.put("BATCH_CATALOG", catalog.toString());
 
-    try (LocalRuntimeApi api = LocalRuntimeApi.start();
-        LambdaProcess broken =
-            LambdaProcess.builder()
-                .function(SHADED_JAR)
-                .handler(HANDLER)
-                .runtimeApi(api)
-                .environment(env)
-                .log(Path.of("target", "lambda-logs", "PackagedJarIT-invalid-catalog.log"))
-                .start()) {
-      Answer initError = await(api.initError(), broken);
+    try (PackagedFunction broken = PackagedFunction.start("PackagedJarIT-invalid-catalog", env)) {
+      Answer initError = broken.await(broken.api().initError());
 
       String message = initError.json().path("errorMessage").asText();
       assertTrue(message.contains("invalid batch catalog " + catalog), initError::toString);
@@ -182,8 +156,9 @@ class PackagedJarIT {
       assertTrue(
           initError.json().path("errorType").asText().contains("CatalogException"),
           initError::toString);
-      assertEquals(1, broken.waitForExit(WAIT), broken::describe);
-      assertEquals(0, api.nextCalls(), "the runtime asked for an event after a failed init");
+      assertEquals(1, broken.process().waitForExit(WAIT), broken.process()::describe);
+      assertEquals(
+          0, broken.api().nextCalls(), "the runtime asked for an event after a failed init");
     }
   }
 
@@ -242,29 +217,16 @@ class PackagedJarIT {
   }
 
   private static Map<String, String> functionEnvironment() {
-    Map<String, String> env =
-        Fixtures.functionEnvironment(TABLE, dynamo.endpoint(), ecs.endpoint());
-    return env;
+    return Fixtures.functionEnvironment(TABLE, dynamo.endpoint(), ecs.endpoint());
   }
 
   private static Answer invoke(byte[] event) throws Exception {
-    return await(runtimeApi.submit(event).answer(), function);
+    return function.invoke(event);
   }
 
   private static long runTasksWithToken(String clientToken) {
     return ecs.runTaskRequests().stream()
         .filter(r -> clientToken.equals(r.path("clientToken").asText()))
         .count();
-  }
-
-  private static <T> T await(CompletableFuture<T> future, LambdaProcess process)
-      throws InterruptedException {
-    try {
-      return future.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      return fail("no answer within " + WAIT + "\n" + process.describe());
-    } catch (ExecutionException e) {
-      return fail(e.getCause() + "\n" + process.describe());
-    }
   }
 }
