@@ -163,6 +163,24 @@ class PackagedJarIT {
   }
 
   @Test
+  void shadedJar_whenPackaged_staysWithinEightMegabytesAndShipsNoUnusedOperation()
+      throws Exception {
+    // Issue 12's budget for the Lambda jar; ProGuard (function/proguard.pro) gets it there by
+    // dropping what the function never reaches, e.g. every ECS operation but RunTask's family.
+    long size = Files.size(SHADED_JAR);
+    assertTrue(size <= 8_000_000L, () -> SHADED_JAR + " is " + size + " bytes, over 8 MB");
+    try (ZipFile jar = new ZipFile(SHADED_JAR.toFile())) {
+      assertTrue(
+          jar.getEntry("software/amazon/awssdk/services/ecs/model/RunTaskRequest.class") != null,
+          "RunTaskRequest shrunk away");
+      assertEquals(
+          null,
+          jar.getEntry("software/amazon/awssdk/services/ecs/model/CreateClusterRequest.class"),
+          "an ECS operation the function never calls is still shipped: is the jar shrunk?");
+    }
+  }
+
+  @Test
   void shadedJar_whenPackaged_leavesOutRuntimeClientAndTestLibraries() throws Exception {
     List<String> forbidden =
         List.of(
