@@ -7,6 +7,7 @@ import dev.batchrunner.function.FunctionFactory;
 import dev.batchrunner.function.event.EventProcessor;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,12 @@ public record PrimedFunction(EventProcessor processor, SnapStartHooks hooks) {
 
   /** Assembles the function from {@code config} and, unless told not to, primes it. */
   public static PrimedFunction assemble(FunctionConfig config) {
-    // The SDK clients' HTTP client, switchable to canned answers while priming.
+    return assemble(config, primable -> {});
+  }
+
+  /** The same, telling {@code httpClients} of each primable HTTP client made (for the tests). */
+  static PrimedFunction assemble(FunctionConfig config, Consumer<PrimableHttpClient> httpClients) {
+    // The SDK clients' HTTP client, switchable to canned answers (over loopback) while priming.
     List<PrimableHttpClient> http = new CopyOnWriteArrayList<>();
     FunctionFactory.Assembly assembly =
         FunctionFactory.assemble(
@@ -34,6 +40,7 @@ public record PrimedFunction(EventProcessor processor, SnapStartHooks hooks) {
                     real -> {
                       PrimableHttpClient primable = new PrimableHttpClient(real, Primer.ANSWERS);
                       http.add(primable);
+                      httpClients.accept(primable);
                       return primable;
                     })
                 .build());

@@ -44,12 +44,13 @@ import org.slf4j.event.KeyValuePair;
 import org.slf4j.helpers.NOPLogger;
 
 /**
- * Runs every per-request code path once, with no network call and no output: event parsing (every
- * shape, an ECS task state change included, directly and in SQS), the dispatcher, the key, the
- * RunTask request, and the real DynamoDB and ECS clients (marshalling, endpoint rules, signing,
- * unmarshalling) against canned HTTP answers, then the log encoder and the metrics serializer. The
- * first real request finds its classes loaded and initialised. It runs during init and, with
- * SnapStart, before the snapshot.
+ * Runs every per-request code path once, with nothing leaving the machine and no output: event
+ * parsing (every shape, an ECS task state change included, directly and in SQS), the dispatcher,
+ * the key, the RunTask request, and the real DynamoDB and ECS clients (marshalling, endpoint rules,
+ * signing, the real HTTP client over loopback, unmarshalling) against canned HTTP answers (see
+ * {@link PrimableHttpClient}), then the log encoder and the metrics serializer. The first real
+ * request finds its classes loaded and initialised. It runs during init and, with SnapStart, before
+ * the snapshot.
  */
 public final class Primer {
   /** The canned answers: a started task for RunTask, an empty success for DynamoDB writes. */
@@ -87,7 +88,8 @@ public final class Primer {
 
   /**
    * Primes the paths through the given (real) store and launcher, whose SDK clients use {@code
-   * http}; returns the number of canned calls made.
+   * http}; returns the number of canned calls made (over loopback or from memory). When it returns,
+   * {@code http}'s loopback responders and their connections are closed.
    */
   public static int prime(
       BatchCatalog catalog,

@@ -9,8 +9,10 @@ import org.slf4j.LoggerFactory;
 /**
  * SnapStart (CRaC) hooks. Before the snapshot: prime every request path, so that restored
  * environments start warm. After a restore: give this environment its own random sequence (many
- * environments are restored from one snapshot). No connection is open at that point: priming talks
- * to canned HTTP clients only, and the real clients connect on their first request.
+ * environments are restored from one snapshot). No connection is open in the snapshot: priming's
+ * requests go to a loopback responder that {@link Primer#prime} closes, with the connection the
+ * HTTP client kept alive to it and its threads, before it returns ({@link PrimableHttpClient}); the
+ * real clients connect on their first request.
  */
 public final class SnapStartHooks implements Resource {
   private static final Logger LOG = LoggerFactory.getLogger(SnapStartHooks.class);

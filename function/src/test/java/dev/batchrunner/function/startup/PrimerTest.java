@@ -29,10 +29,14 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 
-/** Priming runs the real clients' request paths without a single network call or output line. */
+/**
+ * Priming runs the real clients' request paths without a single network call or output line (here
+ * answered from memory; {@link LoopbackPrimingIT} covers the answers over loopback).
+ */
 class PrimerTest {
   private final AtomicInteger networkCalls = new AtomicInteger();
-  private final PrimableHttpClient http = new PrimableHttpClient(new NoNetwork(), Primer.ANSWERS);
+  private final PrimableHttpClient http =
+      PrimableHttpClient.inMemory(new NoNetwork(), Primer.ANSWERS);
 
   @Test
   void prime_whenRun_callsEachOperationCannedAndWritesNothing() {
