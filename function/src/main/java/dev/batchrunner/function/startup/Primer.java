@@ -53,13 +53,37 @@ import org.slf4j.helpers.NOPLogger;
  * the snapshot.
  */
 public final class Primer {
+  /**
+   * A Fargate task as RunTask answers for it (attachments, containers, overrides, ephemeral
+   * storage): the first real answer's unmarshalling then finds the classes of all its parts loaded.
+   */
+  static final String RUN_TASK_ANSWER =
+      "{\"tasks\":[{\"taskArn\":\"arn:aws:ecs:us-east-1:000000000000:task/priming/0\","
+          + "\"clusterArn\":\"arn:aws:ecs:us-east-1:000000000000:cluster/priming\","
+          + "\"taskDefinitionArn\":\"arn:aws:ecs:us-east-1:000000000000:task-definition/p:1\","
+          + "\"attachments\":[{\"id\":\"priming\",\"type\":\"ElasticNetworkInterface\","
+          + "\"status\":\"PRECREATED\",\"details\":[{\"name\":\"subnetId\","
+          + "\"value\":\"subnet-0\"}]}],"
+          + "\"attributes\":[{\"name\":\"ecs.cpu-architecture\",\"value\":\"x86_64\"}],"
+          + "\"availabilityZone\":\"us-east-1a\",\"capacityProviderName\":\"FARGATE\","
+          + "\"containers\":[{\"containerArn\":\"arn:aws:ecs:us-east-1:000000000000:container/p\","
+          + "\"taskArn\":\"arn:aws:ecs:us-east-1:000000000000:task/priming/0\","
+          + "\"name\":\"app\",\"image\":\"priming\",\"lastStatus\":\"PENDING\","
+          + "\"networkInterfaces\":[],\"networkBindings\":[],\"managedAgents\":[],"
+          + "\"cpu\":\"0\",\"memory\":\"512\"}],"
+          + "\"cpu\":\"256\",\"memory\":\"512\",\"createdAt\":1.767225600E9,"
+          + "\"desiredStatus\":\"RUNNING\",\"enableExecuteCommand\":false,"
+          + "\"ephemeralStorage\":{\"sizeInGiB\":20},\"group\":\"family:priming\","
+          + "\"lastStatus\":\"PROVISIONING\",\"launchType\":\"FARGATE\","
+          + "\"overrides\":{\"containerOverrides\":[{\"name\":\"app\",\"environment\":["
+          + "{\"name\":\"TRACE_ID\",\"value\":\"priming\"}]}],\"inferenceAcceleratorOverrides\":[]},"
+          + "\"platformVersion\":\"1.4.0\",\"platformFamily\":\"Linux\",\"startedBy\":\"batch-runner\","
+          + "\"tags\":[{\"key\":\"batch-runner:batch-type\",\"value\":\"priming\"}],"
+          + "\"version\":1}],\"failures\":[]}";
+
   /** The canned answers: a started task for RunTask, an empty success for DynamoDB writes. */
   public static final java.util.function.Function<String, String> ANSWERS =
-      target ->
-          target.endsWith(".RunTask")
-              ? "{\"tasks\":[{\"taskArn\":\"arn:aws:ecs:us-east-1:000000000000:task/priming/0\","
-                  + "\"lastStatus\":\"PROVISIONING\"}],\"failures\":[]}"
-              : "{}";
+      target -> target.endsWith(".RunTask") ? RUN_TASK_ANSWER : "{}";
 
   /**
    * A batch-runner task's STOPPED event, as ECS sends it: what the first task state change after a
