@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.emulators.DynamoDbLocal;
 import dev.batchrunner.testkit.EcsStub;
 import dev.batchrunner.testkit.LambdaProcess;
 import dev.batchrunner.testkit.LocalRuntimeApi;
 import dev.batchrunner.testkit.LocalRuntimeApi.Answer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +43,7 @@ class PackagedJarIT {
   private static final String HANDLER = "dev.batchrunner.BatchRunnerHandler::handleRequest";
   private static final String TABLE = "packaged-jar";
   private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static DynamoDbLocal dynamo;
   private static EcsStub ecs;
@@ -239,6 +244,73 @@ class PackagedJarIT {
           .forEach(found::add);
     }
     assertTrue(found.isEmpty(), () -> SHADED_JAR + " ships another HTTP client: " + found);
+  }
+
+  @Test
+  void shadedJar_whenPackaged_shipsItsOwnSlf4jProviderAndNoLogback() throws Exception {
+    List<String> logback = new ArrayList<>();
+    try (ZipFile jar = new ZipFile(SHADED_JAR.toFile())) {
+      ZipEntry providers = jar.getEntry("META-INF/services/org.slf4j.spi.SLF4JServiceProvider");
+      assertTrue(providers != null, "no SLF4J provider registered");
+      assertEquals(
+          "dev.batchrunner.function.observability.jsonlog.JsonLogProvider",
+          new String(jar.getInputStream(providers).readAllBytes(), StandardCharsets.UTF_8).strip());
+      jar.stream()
+          .map(ZipEntry::getName)
+          .filter(name -> name.startsWith("ch/qos/logback/") || name.contains("logback"))
+          .limit(20)
+          .forEach(logback::add);
+    }
+    assertTrue(logback.isEmpty(), () -> SHADED_JAR + " ships logback: " + logback);
+  }
+
+  @Test
+  void handleRequest_whenDispatching_writesItsJsonLogLineWithTheRequestId() throws Exception {
+    LocalRuntimeApi.Invocation invocation =
+        runtimeApi.submit(Fixtures.event("direct-explicit-key.json"));
+    Answer answer = await(invocation.answer(), function);
+    assertEquals(Answer.Kind.RESPONSE, answer.kind(), answer::toString);
+
+    // The line is written before the answer is posted; the log file may lag by a flush.
+    JsonNode line = null;
+    for (long end = System.nanoTime() + WAIT.toNanos(); line == null; Thread.sleep(50)) {
+      line = requestLine(invocation.requestId());
+      if (line == null && System.nanoTime() > end) {
+        fail(
+            "no batch-runner.request line of "
+                + invocation.requestId()
+                + "\n"
+                + function.describe());
+      }
+    }
+    assertEquals("INFO", line.path("level").asText(), line::toString);
+    assertEquals("DISPATCHED", line.path("outcome").asText(), line::toString);
+    assertEquals("invoice-export", line.path("batchTypeId").asText(), line::toString);
+    assertEquals("****", line.at("/parameters/accountNumber").asText(), line::toString);
+    assertFalse(function.output().contains("NL91ABNA0417164300"), "a sensitive value was logged");
+    assertTrue(line.path("timestamp").asText().endsWith("Z"), line::toString);
+    assertFalse(function.output().contains("SLF4J("), function::describe); // no provider warning
+  }
+
+  /** The function's request log line of one invocation, or null while it has none. */
+  private static JsonNode requestLine(String requestId) {
+    String output = function.output();
+    // Whole lines only: the last one may be half written.
+    for (String text : output.substring(0, output.lastIndexOf('\n') + 1).split("\n")) {
+      if (!text.startsWith("{")) {
+        continue; // the runtime client's own lines
+      }
+      try {
+        JsonNode line = JSON.readTree(text);
+        if ("batch-runner.request".equals(line.path("logger").asText())
+            && requestId.equals(line.path("awsRequestId").asText())) {
+          return line;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("not a whole JSON line: " + text, e);
+      }
+    }
+    return null;
   }
 
   private static Map<String, String> functionEnvironment() {
