@@ -10,7 +10,9 @@ import dev.batchrunner.emulators.DynamoDbLocal;
 import dev.batchrunner.function.testing.PackagedFunction;
 import dev.batchrunner.testkit.EcsStub;
 import dev.batchrunner.testkit.LambdaProcess;
+import dev.batchrunner.testkit.LocalRuntimeApi;
 import dev.batchrunner.testkit.LocalRuntimeApi.Answer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -232,6 +234,46 @@ class PackagedJarIT {
           .forEach(found::add);
     }
     assertTrue(found.isEmpty(), () -> SHADED_JAR + " ships another HTTP client: " + found);
+  }
+
+  @Test
+  void shadedJar_whenPackaged_shipsItsOwnSlf4jProviderAndNoLogback() throws Exception {
+    List<String> logback = new ArrayList<>();
+    try (ZipFile jar = new ZipFile(SHADED_JAR.toFile())) {
+      ZipEntry providers = jar.getEntry("META-INF/services/org.slf4j.spi.SLF4JServiceProvider");
+      assertTrue(providers != null, "no SLF4J provider registered");
+      assertEquals(
+          "dev.batchrunner.function.observability.jsonlog.JsonLogProvider",
+          new String(jar.getInputStream(providers).readAllBytes(), StandardCharsets.UTF_8).strip());
+      jar.stream()
+          .map(ZipEntry::getName)
+          .filter(name -> name.startsWith("ch/qos/logback/") || name.contains("logback"))
+          .limit(20)
+          .forEach(logback::add);
+    }
+    assertTrue(logback.isEmpty(), () -> SHADED_JAR + " ships logback: " + logback);
+  }
+
+  @Test
+  void handleRequest_whenDispatching_writesItsJsonLogLineWithTheRequestId() throws Exception {
+    LocalRuntimeApi.Invocation invocation =
+        function.api().submit(Fixtures.event("direct-explicit-key.json"));
+    Answer answer = function.await(invocation.answer());
+    assertEquals(Answer.Kind.RESPONSE, answer.kind(), answer::toString);
+
+    // The line is written before the answer is posted; the log file may lag by a flush.
+    JsonNode line =
+        function.awaitLine(
+            l ->
+                "batch-runner.request".equals(l.path("logger").asText())
+                    && invocation.requestId().equals(l.path("awsRequestId").asText()));
+    assertEquals("INFO", line.path("level").asText(), line::toString);
+    assertEquals("DISPATCHED", line.path("outcome").asText(), line::toString);
+    assertEquals("invoice-export", line.path("batchTypeId").asText(), line::toString);
+    assertEquals("****", line.at("/parameters/accountNumber").asText(), line::toString);
+    assertFalse(function.output().contains("NL91ABNA0417164300"), "a sensitive value was logged");
+    assertTrue(line.path("timestamp").asText().endsWith("Z"), line::toString);
+    assertFalse(function.output().contains("SLF4J("), function::output); // no provider warning
   }
 
   private static Map<String, String> functionEnvironment() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.batchrunner.core.testing.Fixtures;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,6 +72,18 @@ class JarContentsIT {
       assertNotNull(jar.getEntry("dev/batchrunner/function/event/EventProcessor.class"));
       assertNotNull(jar.getEntry("picocli/CommandLine.class"));
       assertNotNull(jar.getEntry("batches.json"), "the shipped catalog");
+    }
+  }
+
+  @Test
+  void cliJar_whenPackaged_logsThroughLogbackOnly() throws Exception {
+    // function's classes come with the Lambda's own SLF4J provider; its services file stays out.
+    try (ZipFile jar = new ZipFile(CLI_JAR.toFile())) {
+      ZipEntry providers = jar.getEntry("META-INF/services/org.slf4j.spi.SLF4JServiceProvider");
+      assertNotNull(providers, "no SLF4J provider registered");
+      String registered =
+          new String(jar.getInputStream(providers).readAllBytes(), StandardCharsets.UTF_8).strip();
+      assertEquals("ch.qos.logback.classic.spi.LogbackServiceProvider", registered);
     }
   }
 

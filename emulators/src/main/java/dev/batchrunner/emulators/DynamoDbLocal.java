@@ -47,9 +47,7 @@ public final class DynamoDbLocal implements AutoCloseable {
 
   /** Starts an instance that keeps its data in {@code dbPath} (in memory when null). */
   public static DynamoDbLocal start(String dbPath) {
-    // Jetty's start/stop lines say nothing about the function under test.
-    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.eclipse.jetty"))
-        .setLevel(ch.qos.logback.classic.Level.WARN);
+    quietJetty();
     int port = freePort();
     List<String> args =
         new ArrayList<>(List.of("-port", Integer.toString(port), "-disableTelemetry"));
@@ -70,6 +68,26 @@ public final class DynamoDbLocal implements AutoCloseable {
       throw new IllegalStateException("DynamoDB Local did not start", e);
     } finally {
       System.setOut(stdout);
+    }
+  }
+
+  /**
+   * Jetty's start/stop lines say nothing about the code under test: at WARN where the backend is
+   * logback (the CLI's, and the tests of modules that use it). The function's tests run on the
+   * function's own backend, without logback on the classpath: there Jetty's start lines go to the
+   * silenced stdout of {@link #start(String)}, and only its two stop lines show.
+   */
+  private static void quietJetty() {
+    org.slf4j.Logger jetty = org.slf4j.LoggerFactory.getLogger("org.eclipse.jetty");
+    if ("ch.qos.logback.classic.Logger".equals(jetty.getClass().getName())) {
+      Logback.warnOnly(jetty);
+    }
+  }
+
+  /** Loaded only where logback is the backend. */
+  private static final class Logback {
+    static void warnOnly(org.slf4j.Logger logger) {
+      ((ch.qos.logback.classic.Logger) logger).setLevel(ch.qos.logback.classic.Level.WARN);
     }
   }
 

@@ -303,7 +303,7 @@ public final class FunctionFactory {
   /** One JSON log line and EMF metrics (to stdout, Lambda's log stream) per request. */
   static RequestObserver productionObserver(String metricsNamespace, Clock clock) {
     RequestObserver log = new LoggingRequestObserver();
-    // System.out looked up per line, as logback's console appender does.
+    // System.out looked up per line, as the JSON log lines do (jsonlog.JsonLineWriter).
     RequestObserver metrics =
         new EmfMetricsObserver(metricsNamespace, line -> System.out.println(line), clock);
     return summary -> {

@@ -31,7 +31,7 @@ public final class EmfMetricsObserver implements RequestObserver {
 
   /** Metrics to stdout, Lambda's log stream. */
   public static EmfMetricsObserver toStdout(String namespace) {
-    // System.out looked up per line, as logback's console appender does.
+    // System.out looked up per line, as the JSON log lines do (jsonlog.JsonLineWriter).
     return new EmfMetricsObserver(namespace, line -> System.out.println(line), Clock.systemUTC());
   }
 

@@ -38,6 +38,7 @@ import software.amazon.awssdk.http.SdkHttpRequest;
  */
 public final class PrimableHttpClient implements SdkHttpClient {
   private static final Logger LOG = LoggerFactory.getLogger(PrimableHttpClient.class);
+  private volatile String fallback;
 
   /** Starts the loopback responder for one priming run. */
   @FunctionalInterface
@@ -202,8 +203,15 @@ public final class PrimableHttpClient implements SdkHttpClient {
 
   private void logFallback(String why, String detail) {
     if (fallbackLogged.compareAndSet(false, true)) {
-      LOG.debug("priming answers from memory instead of over loopback: " + why, detail);
+      fallback =
+          "priming answers from memory instead of over loopback: " + why.replace("{}", detail);
+      LOG.debug(fallback);
     }
+  }
+
+  /** Why priming fell back to in-memory answers (the DEBUG line's text); null if it never did. */
+  public String fallbackReason() {
+    return fallback;
   }
 
   /**

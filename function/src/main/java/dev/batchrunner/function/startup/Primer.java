@@ -1,8 +1,5 @@
 package dev.batchrunner.function.startup;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.LoggingEvent;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.batchrunner.core.catalog.BatchCatalog;
 import dev.batchrunner.core.catalog.BatchDefinition;
@@ -30,8 +27,9 @@ import dev.batchrunner.function.event.ParsedRequest;
 import dev.batchrunner.function.event.RequestSummary;
 import dev.batchrunner.function.observability.EmfMetricsObserver;
 import dev.batchrunner.function.observability.EmfTaskMetrics;
-import dev.batchrunner.function.observability.JsonLineEncoder;
 import dev.batchrunner.function.observability.LoggingTaskObserver;
+import dev.batchrunner.function.observability.jsonlog.JsonLineWriter;
+import dev.batchrunner.function.observability.jsonlog.JsonLoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,8 +37,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.slf4j.LoggerFactory;
-import org.slf4j.event.KeyValuePair;
 import org.slf4j.helpers.NOPLogger;
 
 /**
@@ -48,7 +44,7 @@ import org.slf4j.helpers.NOPLogger;
  * parsing (every shape, an ECS task state change included, directly and in SQS), the dispatcher,
  * the key, the RunTask request, and the real DynamoDB and ECS clients (marshalling, endpoint rules,
  * signing, the real HTTP client over loopback, unmarshalling) against canned HTTP answers (see
- * {@link PrimableHttpClient}), then the log encoder and the metrics serializer. The first real
+ * {@link PrimableHttpClient}), then the JSON log writer and the metrics serializer. The first real
  * request finds its classes loaded and initialised. It runs during init and, with SnapStart, before
  * the snapshot.
  */
@@ -238,15 +234,17 @@ public final class Primer {
     store.release(key.id(), "priming");
   }
 
-  /** The log encoder and the metrics serializer, writing nowhere. */
+  /**
+   * A log line through the fluent API (key-value pairs, a list and a map among them, and a {@code
+   * {}} argument) and the metrics serializer, writing nowhere.
+   */
   private static void primeOutput() {
-    if (LoggerFactory.getLogger("batch-runner.request") instanceof Logger logger) {
-      LoggingEvent event =
-          new LoggingEvent(Primer.class.getName(), logger, Level.INFO, "priming", null, null);
-      event.addKeyValuePair(new KeyValuePair("taskArns", List.of("priming")));
-      event.addKeyValuePair(new KeyValuePair("parameters", Map.of("p", "v")));
-      new JsonLineEncoder().encode(event);
-    }
+    new JsonLoggerFactory(name -> null, JsonLineWriter.nowhere())
+        .getLogger("batch-runner.request")
+        .atInfo()
+        .addKeyValue("taskArns", List.of("priming"))
+        .addKeyValue("parameters", Map.of("p", "v"))
+        .log("priming {}", "output");
     new EmfTaskMetrics("Priming", line -> {}, Clock.systemUTC())
         .handled(
             null,

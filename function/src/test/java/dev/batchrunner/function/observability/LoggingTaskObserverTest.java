@@ -2,11 +2,8 @@ package dev.batchrunner.function.observability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.util.LogbackMDCAdapter;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchrunner.core.dispatch.DispatchFailedException;
@@ -17,6 +14,10 @@ import dev.batchrunner.core.lifecycle.Attempt;
 import dev.batchrunner.core.lifecycle.RequestStatus;
 import dev.batchrunner.core.lifecycle.TaskStateChange;
 import dev.batchrunner.function.event.RequestSummary;
+import dev.batchrunner.function.observability.jsonlog.JsonLineWriter;
+import dev.batchrunner.function.observability.jsonlog.JsonLoggerFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -25,8 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The one log line per task state change, as the function's JSON encoder writes it: the lifecycle
- * fields, and never the task's override environment (its values may be sensitive parameters).
+ * The one log line per task state change, as the function's JSON log writer writes it: the
+ * lifecycle fields, and never the task's override environment (its values may be sensitive
+ * parameters).
  */
 class LoggingTaskObserverTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,21 +40,14 @@ class LoggingTaskObserverTest {
   private static final RequestSummary.Delivery FROM_SQS =
       new RequestSummary.Delivery("event-1", "message-1");
 
-  private final LoggerContext context = new LoggerContext();
-  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-  private final JsonLineEncoder encoder = new JsonLineEncoder();
+  private final ByteArrayOutputStream written = new ByteArrayOutputStream();
   private LoggingTaskObserver observer;
 
   @BeforeEach
   void captureTheTaskLogger() {
-    context.setMDCAdapter(new LogbackMDCAdapter());
-    appender.setContext(context);
-    appender.start();
-    encoder.setContext(context);
-    encoder.start();
-    ch.qos.logback.classic.Logger logger = context.getLogger("batch-runner.task");
-    logger.addAppender(appender);
-    observer = new LoggingTaskObserver(logger);
+    PrintStream out = new PrintStream(written, true, StandardCharsets.UTF_8);
+    JsonLoggerFactory loggers = new JsonLoggerFactory(name -> null, JsonLineWriter.to(() -> out));
+    observer = new LoggingTaskObserver(loggers.getLogger("batch-runner.task"));
   }
 
   @Test
@@ -128,12 +123,12 @@ class LoggingTaskObserverTest {
   @Test
   void handled_forEveryOutcome_neverLogsAnOverrideEnvironmentValue() throws Exception {
     for (Kind kind : Kind.values()) {
-      appender.list.clear();
+      written.reset();
 
       observer.handled(
           stopped(), outcome(kind, RequestStatus.RUNNING, attempt(0), NEXT, "why"), FROM_SQS);
 
-      String line = text(appender.list.get(0));
+      String line = text();
       assertFalse(line.contains(ACCOUNT_NUMBER), kind + ": " + line);
       assertFalse(line.contains("ACCOUNT_NUMBER"), kind + ": " + line);
     }
@@ -155,18 +150,18 @@ class LoggingTaskObserverTest {
     assertEquals("ECS_TRANSIENT", line.get("failureReason").asText());
     assertEquals(KEY, line.get("idempotencyKey").asText());
     assertEquals(TASK, line.get("taskArn").asText());
-    assertFalse(text(appender.list.get(0)).contains(ACCOUNT_NUMBER));
+    assertFalse(text().contains(ACCOUNT_NUMBER));
   }
 
   private JsonNode onlyLine() throws Exception {
-    assertEquals(1, appender.list.size(), appender.list.toString());
-    String line = text(appender.list.get(0));
-    assertEquals(1, line.split("\n").length, "one line");
-    return JSON.readTree(line);
+    String text = text();
+    assertEquals(1, text.split("\n").length, "one line: " + text);
+    assertTrue(text.endsWith("\n"), text);
+    return JSON.readTree(text);
   }
 
-  private String text(ILoggingEvent event) {
-    return new String(encoder.encode(event), StandardCharsets.UTF_8);
+  private String text() {
+    return written.toString(StandardCharsets.UTF_8);
   }
 
   private static Attempt attempt(int exitCode) {
