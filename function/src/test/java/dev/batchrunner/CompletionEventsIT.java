@@ -19,6 +19,7 @@ import dev.batchrunner.function.FunctionConfig;
 import dev.batchrunner.function.FunctionFactory;
 import dev.batchrunner.function.event.EventProcessor;
 import dev.batchrunner.function.observability.EmfMetricsObserver;
+import dev.batchrunner.function.testing.Completions;
 import dev.batchrunner.function.testing.Processors;
 import dev.batchrunner.testkit.EmulatorTest;
 import dev.batchrunner.testkit.RequiredTool;
@@ -36,10 +37,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
-import software.amazon.awssdk.services.eventbridge.model.Target;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Completion events from the assembled function: records in DynamoDB Local, tasks in the ECS stub,
@@ -88,23 +87,7 @@ class CompletionEventsIT extends EmulatorTest {
     ecs.reset();
     ecs.useClock(clock);
     table = newTable("done");
-    events.createEventBus(b -> b.name(BUS));
-    queueUrl = sqs.createQueue(b -> b.queueName("completions")).queueUrl();
-    String queueArn =
-        sqs.getQueueAttributes(
-                b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
-            .attributes()
-            .get(QueueAttributeName.QUEUE_ARN);
-    events.putRule(
-        b ->
-            b.name("to-queue")
-                .eventBusName(BUS)
-                .eventPattern("{\"source\":[\"" + Completion.SOURCE + "\"]}"));
-    events.putTargets(
-        b ->
-            b.rule("to-queue")
-                .eventBusName(BUS)
-                .targets(Target.builder().id("queue").arn(queueArn).build()));
+    queueUrl = Completions.subscribe(events, sqs, BUS);
   }
 
   @Test

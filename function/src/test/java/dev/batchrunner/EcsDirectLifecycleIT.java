@@ -15,6 +15,7 @@ import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.core.testing.MutableClock;
 import dev.batchrunner.function.FunctionFactory;
 import dev.batchrunner.function.event.EventProcessor;
+import dev.batchrunner.function.testing.Completions;
 import dev.batchrunner.function.testing.Processors;
 import dev.batchrunner.testkit.EcsStub;
 import dev.batchrunner.testkit.EmulatorTest;
@@ -127,7 +128,8 @@ class EcsDirectLifecycleIT extends EmulatorTest {
   void theSamples_runningAndStoppedSucceedTheRecord_theDuplicateIsIgnored() throws IOException {
     JsonNode stopped = sample("ecs-direct-stopped-exit-0.json");
     String task = stopped.at("/detail/taskArn").asText();
-    Map<String, String> env = environmentOf(stopped, "guard");
+    Map<String, String> env =
+        Completions.environmentOf(stopped.at("/detail/overrides/containerOverrides"), "guard");
 
     assertInstanceOf(Dispatched.class, guard(task, env));
 
@@ -276,18 +278,6 @@ class EcsDirectLifecycleIT extends EmulatorTest {
             EnvironmentRequest.resolve(
                 new RequestResolver(guard.catalog()), env, () -> "guard-trace"),
             Duration.ofSeconds(30));
-  }
-
-  private static Map<String, String> environmentOf(JsonNode event, String container) {
-    Map<String, String> env = new LinkedHashMap<>();
-    for (JsonNode override : event.at("/detail/overrides/containerOverrides")) {
-      if (override.get("name").asText().equals(container)) {
-        override
-            .get("environment")
-            .forEach(kv -> env.put(kv.get("name").asText(), kv.get("value").asText()));
-      }
-    }
-    return env;
   }
 
   private Map<String, AttributeValue> record() {

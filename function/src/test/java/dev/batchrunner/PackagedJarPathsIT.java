@@ -32,6 +32,7 @@ import dev.batchrunner.core.text.SafeText;
 import dev.batchrunner.emulators.DynamoDbLocal;
 import dev.batchrunner.emulators.MotoServer;
 import dev.batchrunner.function.FunctionFactory;
+import dev.batchrunner.function.testing.Completions;
 import dev.batchrunner.function.testing.PackagedFunction;
 import dev.batchrunner.function.testing.Processors;
 import dev.batchrunner.testkit.EcsStub;
@@ -60,10 +61,8 @@ import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.ecs.model.ContainerOverride;
 import software.amazon.awssdk.services.ecs.model.KeyValuePair;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
-import software.amazon.awssdk.services.eventbridge.model.Target;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Every user-visible path of the function through the Lambda jar as ProGuard shrank it, run as
@@ -127,7 +126,7 @@ class PackagedJarPathsIT {
       moto = MotoServer.start();
       events = moto.configure(EventBridgeClient.builder()).build();
       sqs = moto.configure(SqsClient.builder()).build();
-      subscribeToCompletions();
+      queueUrl = Completions.subscribe(events, sqs, BUS);
     }
   }
 
@@ -608,7 +607,9 @@ class PackagedJarPathsIT {
     assertEquals(2, ecs.runTaskCount(), "the first delivery's, and the failed one's");
     assertEquals(1, ecs.tasksStarted());
     String failedKey =
-        environmentOf(ecs.runTaskRequests().get(1), "exporter").get("IDEMPOTENCY_KEY");
+        Completions.environmentOf(
+                ecs.runTaskRequests().get(1).at("/overrides/containerOverrides"), "exporter")
+            .get("IDEMPOTENCY_KEY");
     assertTrue(failedKey.startsWith("invoice-export#"), failedKey);
     assertEquals(
         "DISPATCHED", record(Config.PLAIN, reportKey("2026-11-22", "acme")).get("status").s());
@@ -699,7 +700,8 @@ class PackagedJarPathsIT {
     JsonNode sent = line.path("runTaskRequest");
     assertEquals("invoice-export", sent.path("taskDefinition").asText(), line::toString);
     assertEquals(key.split("#", 2)[1], sent.path("clientToken").asText());
-    Map<String, String> env = environmentOf(sent, "exporter");
+    Map<String, String> env =
+        Completions.environmentOf(sent.at("/overrides/containerOverrides"), "exporter");
     assertEquals(SafeText.MASK, env.get("ACCOUNT_NUMBER"), env::toString);
     assertEquals("C1234567", env.get("CUSTOMER_ID"), "non-sensitive values stay readable");
     assertEquals(key, env.get("IDEMPOTENCY_KEY"));
@@ -775,27 +777,6 @@ class PackagedJarPathsIT {
       case DEBUG -> env.put("LOG_LEVEL", "DEBUG");
     }
     return env;
-  }
-
-  /** The bus, and a rule that sends batch-runner's events to a queue the tests read back. */
-  private static void subscribeToCompletions() {
-    events.createEventBus(b -> b.name(BUS));
-    queueUrl = sqs.createQueue(b -> b.queueName("completions")).queueUrl();
-    String queueArn =
-        sqs.getQueueAttributes(
-                b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
-            .attributes()
-            .get(QueueAttributeName.QUEUE_ARN);
-    events.putRule(
-        b ->
-            b.name("to-queue")
-                .eventBusName(BUS)
-                .eventPattern("{\"source\":[\"" + Completion.SOURCE + "\"]}"));
-    events.putTargets(
-        b ->
-            b.rule("to-queue")
-                .eventBusName(BUS)
-                .targets(Target.builder().id("queue").arn(queueArn).build()));
   }
 
   /** Every completion event the subscriber's queue holds now, each deleted once read. */
@@ -956,19 +937,6 @@ class PackagedJarPathsIT {
             EnvironmentRequest.resolve(
                 new RequestResolver(guard.catalog()), env, () -> "guard-trace"),
             Duration.ofSeconds(30));
-  }
-
-  /** The environment of one container override of a RunTask request body. */
-  private static Map<String, String> environmentOf(JsonNode runTask, String container) {
-    Map<String, String> env = new LinkedHashMap<>();
-    for (JsonNode override : runTask.at("/overrides/containerOverrides")) {
-      if (override.path("name").asText().equals(container)) {
-        override
-            .path("environment")
-            .forEach(kv -> env.put(kv.path("name").asText(), kv.path("value").asText()));
-      }
-    }
-    return env;
   }
 
   // --- answers, records, faults ----------------------------------------------------------------
