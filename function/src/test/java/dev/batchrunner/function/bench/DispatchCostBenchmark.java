@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -36,6 +37,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -55,10 +57,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * production observer (the JSON log line and the EMF metrics), with stdout sent to a null stream,
  * so the difference is the cost of logging and metrics.
  *
- * <p>Run: {@code mvn -q test-compile exec:exec@jmh}. {@link #main} runs it twice, with JMH's
- * default JIT (C2) and with the managed runtime's flags ({@code -XX:TieredStopAtLevel=1
- * -XX:+UseSerialGC}: C1 only, as a Lambda function runs), and writes {@code
- * target/benchmarks/dispatch-cost.md}.
+ * <p>Run: {@code mvn -q -pl function -am test-compile exec:exec@jmh}. {@link #main} runs this
+ * benchmark and {@link TaskEventCostBenchmark} (the same for an ECS task state change) twice, with
+ * JMH's default JIT (C2) and with the managed runtime's flags ({@code -XX:TieredStopAtLevel=1
+ * -XX:+UseSerialGC}: C1 only, as a Lambda function runs), and writes one report, {@code
+ * function/target/benchmarks/dispatch-cost.md}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -177,10 +180,13 @@ public class DispatchCostBenchmark {
     Path out = Path.of("target", "benchmarks", "dispatch-cost.md");
     Files.createDirectories(out.getParent());
     List<String> rows = new ArrayList<>();
+    String loadBefore = loadAverage();
     for (String jit : List.of(LAMBDA_JIT, DEFAULT_JIT)) {
       ChainedOptionsBuilder options =
           new OptionsBuilder()
               .include(DispatchCostBenchmark.class.getName() + "\\.")
+              .include(TaskEventCostBenchmark.class.getName() + "\\.")
+              .addProfiler(ThreadCpuProfiler.class)
               .shouldFailOnError(true);
       if (jit.equals(LAMBDA_JIT)) {
         options.jvmArgsAppend("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
@@ -191,19 +197,30 @@ public class DispatchCostBenchmark {
       Collection<RunResult> results = new Runner(options.build()).run();
       for (RunResult result : results) {
         String method = result.getParams().getBenchmark();
+        boolean task = method.startsWith(TaskEventCostBenchmark.class.getName() + ".");
+        Result<?> cpu =
+            result.getSecondaryResults().entrySet().stream()
+                .filter(e -> e.getKey().endsWith(ThreadCpuProfiler.LABEL))
+                .map(e -> (Result<?>) e.getValue())
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no CPU time for " + method));
         rows.add(
             String.format(
                 Locale.ROOT,
-                "| %s | %s | %s | %.2f ± %.2f |",
+                "| %s | %s | %s | %s | %.2f ± %.2f | %.2f ± %.2f |",
                 jit,
+                task ? "task state change" : "dispatch",
                 method.substring(method.lastIndexOf('.') + 1),
-                result.getParams().getParam("event"),
+                (task ? "task-state-change/" : "") + result.getParams().getParam("event"),
                 result.getPrimaryResult().getScore(),
-                result.getPrimaryResult().getScoreError()));
+                result.getPrimaryResult().getScoreError(),
+                cpu.getScore(),
+                cpu.getScoreError()));
       }
     }
     String report =
-        "# Dispatch cost per request (JMH, µs/op, average time, 99.9% error)\n\n"
+        "# Per-request CPU: a dispatch and a task state change (JMH, µs/op, average time,"
+            + " 99.9% error)\n\n"
             + "- JDK: "
             + System.getProperty("java.vm.name")
             + " "
@@ -211,14 +228,36 @@ public class DispatchCostBenchmark {
             + "; "
             + Runtime.getRuntime().availableProcessors()
             + " cores; 1 fork, 5 × 1 s measurement; warm-up 3 × 1 s (C1), 5 × 2 s (C2)\n"
+            + "- Load average (1, 5, 15 min) before: "
+            + loadBefore
+            + "; after: "
+            + loadAverage()
+            + " (other work on the machine widens the error)\n"
             + "- In-memory ports; defaultObserver writes its log line and EMF metrics to a null"
-            + " stdout\n\n"
-            + "| JIT | benchmark | event | µs/op |\n|---|---|---|---|\n"
+            + " stdout\n"
+            + "- Task state change: the DISPATCHED record of a real dispatch of"
+            + " monolith-put-events.json, put back before each event; STOPPED (exit 0) ends it"
+            + " SUCCEEDED and puts the completion event (discarded), RUNNING updates it\n"
+            + "- µs/op: wall-clock time per operation (JMH's score); CPU µs/op: the benchmark"
+            + " thread's CPU time per operation (ThreadCpuProfiler; garbage collection, done by"
+            + " other threads, not included), which waiting for a core on a shared machine does not inflate\n\n"
+            + "| JIT | path | benchmark | event | µs/op | CPU µs/op |\n"
+            + "|---|---|---|---|---|---|\n"
             + String.join("\n", rows)
             + "\n";
     Files.writeString(out, report);
     System.out.println();
     System.out.println(report);
     System.out.println("written to " + out.toAbsolutePath());
+  }
+
+  /** The first three fields of /proc/loadavg, or "unknown" where there is none. */
+  private static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return String.join(" ", Arrays.copyOf(fields, Math.min(3, fields.length)));
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 }
