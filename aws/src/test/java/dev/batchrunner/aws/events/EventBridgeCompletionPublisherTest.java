@@ -24,6 +24,7 @@ import dev.batchrunner.core.dispatch.Completion;
 import dev.batchrunner.core.dispatch.CompletionPublishException;
 import dev.batchrunner.core.lifecycle.RequestStatus;
 import dev.batchrunner.core.text.SafeText;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -48,6 +49,19 @@ class EventBridgeCompletionPublisherTest {
   private static final String KEY = "daily-report#" + "ab12".repeat(16);
   private static final String TASK_ARN =
       "arn:aws:ecs:eu-west-1:123456789012:task/batch/0f6c3a1b2d4e4f5a8b9c0d1e2f3a4b5c";
+
+  /**
+   * EventBridge's retries, with attempts that may take their time: on a loaded machine the first
+   * PutEvents of a cold JVM can take over the 2 s of production, be retried, and two calls reach
+   * WireMock where the test counts one (seen in CI). No test here is about the timeouts.
+   */
+  private static final ClientSettings UNHURRIED =
+      new ClientSettings(
+          ClientSettings.EVENTBRIDGE.maxAttempts(),
+          ClientSettings.EVENTBRIDGE.backoff(),
+          ClientSettings.EVENTBRIDGE.throttlingBackoff(),
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(60));
 
   private static WireMockServer server;
 
@@ -77,7 +91,7 @@ class EventBridgeCompletionPublisherTest {
                 "AWS_SECRET_ACCESS_KEY", "test",
                 "AWS_ENDPOINT_URL", "http://127.0.0.1:9",
                 "AWS_ENDPOINT_URL_EVENTBRIDGE", server.baseUrl()));
-    client = SdkClients.eventBridge(aws, SdkClients.httpClient(), ClientSettings.EVENTBRIDGE);
+    client = SdkClients.eventBridge(aws, SdkClients.httpClient(), UNHURRIED);
     publisher = new EventBridgeCompletionPublisher(client, BUS);
   }
 
