@@ -352,17 +352,66 @@ public final class EventParser {
     return out.toString();
   }
 
-  private static boolean isUtf8(byte[] bytes) {
-    try {
-      StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(bytes));
-      return true;
-    } catch (java.nio.charset.CharacterCodingException e) {
-      return false;
+  /**
+   * Whether {@code bytes} are well-formed UTF-8 as the JDK's strict decoder defines it (no overlong
+   * form, no encoded surrogate, nothing above U+10FFFF, no cut sequence), by one scan that
+   * allocates nothing: a task state change event is several KB, which decoding into a buffer only
+   * to check it made a measurable part of its cost. EventParserUtf8Test holds it to the JDK's
+   * decoder.
+   */
+  static boolean isUtf8(byte[] bytes) {
+    int n = bytes.length;
+    int i = 0;
+    while (i < n) {
+      int b = bytes[i];
+      if (b >= 0) {
+        i++;
+        continue;
+      }
+      b &= 0xFF;
+      if (b < 0xC2) {
+        return false; // a continuation byte first, or an overlong two-byte form (C0, C1)
+      }
+      if (b < 0xE0) {
+        if (i + 1 >= n || !continuation(bytes[i + 1])) {
+          return false;
+        }
+        i += 2;
+      } else if (b < 0xF0) {
+        if (i + 2 >= n) {
+          return false;
+        }
+        int second = bytes[i + 1] & 0xFF;
+        boolean secondOk =
+            b == 0xE0
+                ? second >= 0xA0 && second <= 0xBF // not overlong
+                : b == 0xED ? second >= 0x80 && second <= 0x9F : continuation(second);
+        if (!secondOk || !continuation(bytes[i + 2])) {
+          return false;
+        }
+        i += 3;
+      } else if (b < 0xF5) {
+        if (i + 3 >= n) {
+          return false;
+        }
+        int second = bytes[i + 1] & 0xFF;
+        boolean secondOk =
+            b == 0xF0
+                ? second >= 0x90 && second <= 0xBF // not overlong
+                : b == 0xF4 ? second >= 0x80 && second <= 0x8F : continuation(second);
+        if (!secondOk || !continuation(bytes[i + 2]) || !continuation(bytes[i + 3])) {
+          return false;
+        }
+        i += 4;
+      } else {
+        return false;
+      }
     }
+    return true;
+  }
+
+  private static boolean continuation(int b) {
+    return (b & 0xC0) == 0x80;
   }
 
   private JsonValue readTree(byte[] bytes) {
