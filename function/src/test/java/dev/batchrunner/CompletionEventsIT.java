@@ -27,7 +27,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,7 +37,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
  * Completion events from the assembled function: records in DynamoDB Local, tasks in the ECS stub,
@@ -106,7 +104,7 @@ class CompletionEventsIT extends EmulatorTest {
     deliver(function, task);
     deliver(function(UnaryOperator.identity()), task);
 
-    List<JsonNode> received = receiveAll();
+    List<JsonNode> received = Completions.receiveAll(sqs, queueUrl);
 
     assertEquals(1, received.size(), received.toString());
     JsonNode event = received.get(0);
@@ -138,12 +136,14 @@ class CompletionEventsIT extends EmulatorTest {
     ecs.run(task1);
     ecs.stop(task1, Map.of(), "SpotInterruption", "Your Spot Task was interrupted.");
     String task2 = deliver(function, task1).get("nextTaskArn").asText();
-    assertTrue(receiveAll().isEmpty(), "a retried attempt is no end of the request");
+    assertTrue(
+        Completions.receiveAll(sqs, queueUrl).isEmpty(),
+        "a retried attempt is no end of the request");
     ecs.run(task2);
     ecs.stop(task2, Map.of("app", 4), "EssentialContainerExited", "Essential container exited");
     assertEquals("FAILED", deliver(function, task2).get("outcome").asText());
 
-    List<JsonNode> received = receiveAll();
+    List<JsonNode> received = Completions.receiveAll(sqs, queueUrl);
 
     assertEquals(1, received.size(), received.toString());
     assertEquals(Completion.FAILED, received.get(0).get("detail-type").asText());
@@ -177,11 +177,11 @@ class CompletionEventsIT extends EmulatorTest {
 
     assertThrows(CompletionPublishException.class, () -> deliver(flaky, task));
     assertEquals("SUCCEEDED", onlyRecord(table).get("status").s(), "the state is kept");
-    assertTrue(receiveAll().isEmpty());
+    assertTrue(Completions.receiveAll(sqs, queueUrl).isEmpty());
 
     assertEquals("ANNOUNCED", deliver(flaky, task).get("outcome").asText());
     assertEquals("IGNORED", deliver(flaky, task).get("outcome").asText());
-    List<JsonNode> received = receiveAll();
+    List<JsonNode> received = Completions.receiveAll(sqs, queueUrl);
     assertEquals(1, received.size(), received.toString());
     assertEquals(Completion.SUCCEEDED, received.get(0).get("detail-type").asText());
   }
@@ -215,23 +215,6 @@ class CompletionEventsIT extends EmulatorTest {
 
   private JsonNode deliver(EventProcessor function, String taskArn) {
     return answer(function.process(ecs.stateChangeEvent(taskArn).getBytes(UTF_8), HOLD));
-  }
-
-  /** Every event the subscriber's queue holds now, each message deleted once read. */
-  private List<JsonNode> receiveAll() {
-    List<JsonNode> all = new ArrayList<>();
-    while (true) {
-      List<Message> messages =
-          sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(0))
-              .messages();
-      if (messages.isEmpty()) {
-        return all;
-      }
-      for (Message m : messages) {
-        all.add(tree(m.body()));
-        sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
-      }
-    }
   }
 
   private static JsonNode answer(byte[] bytes) {

@@ -16,8 +16,8 @@ import dev.batchrunner.core.testing.MutableClock;
 import dev.batchrunner.function.FunctionFactory;
 import dev.batchrunner.function.event.EventProcessor;
 import dev.batchrunner.function.testing.Completions;
+import dev.batchrunner.function.testing.EcsDirectTasks;
 import dev.batchrunner.function.testing.Processors;
-import dev.batchrunner.testkit.EcsStub;
 import dev.batchrunner.testkit.EmulatorTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,8 +32,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.ecs.EcsClient;
-import software.amazon.awssdk.services.ecs.model.ContainerOverride;
-import software.amazon.awssdk.services.ecs.model.KeyValuePair;
 
 /**
  * The EcsDirect intake mode's records through the real SDK over HTTP: EventBridge's RunTask (sent
@@ -47,7 +45,6 @@ import software.amazon.awssdk.services.ecs.model.KeyValuePair;
 class EcsDirectLifecycleIT extends EmulatorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Instant START = Instant.parse("2036-11-23T02:00:00Z");
-  private static final String RULE = "events-rule/batch-runner-DailyReportRule-1QWERTY7ABCD";
   private static final String MONOLITH_KEY =
       "daily-report#838f1a124fc277bb2f383b1b2740b9487818fe6d2b34922759023a2458f096a8";
 
@@ -74,8 +71,8 @@ class EcsDirectLifecycleIT extends EmulatorTest {
   void theGuardClaimedTasksEvents_succeedTheRecord_andADuplicatesTaskChangesNothing() {
     // EventBridge delivers the event twice: the rule's target starts two tasks.
     Map<String, String> request = ruleEnvironment();
-    String first = runTaskAsTheRule(request);
-    String second = runTaskAsTheRule(request);
+    String first = EcsDirectTasks.runTaskAsTheRule(eventBridge, request);
+    String second = EcsDirectTasks.runTaskAsTheRule(eventBridge, request);
 
     DispatchOutcome claimed = guard(first);
     DispatchOutcome duplicate = guard(second);
@@ -174,7 +171,7 @@ class EcsDirectLifecycleIT extends EmulatorTest {
             catalog,
             java.util.function.UnaryOperator.identity(),
             java.util.function.UnaryOperator.identity());
-    String first = runTaskAsTheRule(ruleEnvironment());
+    String first = EcsDirectTasks.runTaskAsTheRule(eventBridge, ruleEnvironment());
     assertInstanceOf(Dispatched.class, guard(first));
     ecs.run(first);
     clock.advance(Duration.ofMinutes(3));
@@ -210,74 +207,25 @@ class EcsDirectLifecycleIT extends EmulatorTest {
 
   /** What an EcsDirect rule's InputTransformer writes for the monolith's daily-report request. */
   private static Map<String, String> ruleEnvironment() {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("BATCH_TYPE_ID", "daily-report");
-    env.put("TRACE_ID", "8f0c1c6e-0d5b-4bd6-9a43-2b2f8a1d4c11");
-    env.put("BATCH_RUNNER_EVENT_ID", "6a7e8feb-b491-4cf7-a9f1-bf3703467718");
-    env.put("BATCH_RUNNER_REQUEST_KEY", "");
-    env.put("REPORT_DATE", "2026-11-22");
-    env.put("TENANT", "acme");
-    env.put("OUTPUT_BUCKET", "acme-reports");
-    return env;
-  }
-
-  /** RunTask as the rule's ECS target sends it; returns the task's ARN. */
-  private String runTaskAsTheRule(Map<String, String> env) {
-    List<KeyValuePair> pairs =
-        env.entrySet().stream()
-            .map(e -> KeyValuePair.builder().name(e.getKey()).value(e.getValue()).build())
-            .toList();
-    return eventBridge
-        .runTask(
-            b ->
-                b.cluster("arn:aws:ecs:eu-west-1:123456789012:cluster/batch")
-                    .taskDefinition("daily-report")
-                    .launchType("FARGATE")
-                    .startedBy(RULE)
-                    .overrides(
-                        o ->
-                            o.containerOverrides(
-                                ContainerOverride.builder()
-                                    .name("guard")
-                                    .environment(pairs)
-                                    .build(),
-                                ContainerOverride.builder()
-                                    .name("app")
-                                    .command("report", "--date", "2026-11-22", "--tenant", "acme")
-                                    .environment(pairs)
-                                    .build())))
-        .tasks()
-        .get(0)
-        .taskArn();
+    return EcsDirectTasks.ruleEnvironment(
+        "8f0c1c6e-0d5b-4bd6-9a43-2b2f8a1d4c11",
+        "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "2026-11-22",
+        "acme");
   }
 
   /** The guard in {@code task}: the environment ECS gave its container. */
   private DispatchOutcome guard(String task) {
-    EcsStub.Task started = ecs.task(task);
-    Map<String, String> env =
-        started.overrides().stream()
-            .filter(o -> o.name().equals("guard"))
-            .findFirst()
-            .orElseThrow()
-            .environment();
-    return guard(task, env);
+    return guard(task, EcsDirectTasks.guardEnvironment(ecs, task));
   }
 
   private DispatchOutcome guard(String task, Map<String, String> env) {
-    FunctionFactory.Assembly guard =
-        FunctionFactory.guard(
-            Processors.config(
-                Processors.catalog(),
-                table,
-                Processors.connection(dynamo.endpoint(), ecs.endpoint())),
-            task,
-            FunctionFactory.Options.builder().clock(clock).observer(summary -> {}));
-    return guard
-        .dispatcher()
-        .dispatch(
-            EnvironmentRequest.resolve(
-                new RequestResolver(guard.catalog()), env, () -> "guard-trace"),
-            Duration.ofSeconds(30));
+    return EcsDirectTasks.claimAsTheGuard(
+        Processors.config(
+            Processors.catalog(), table, Processors.connection(dynamo.endpoint(), ecs.endpoint())),
+        task,
+        env,
+        FunctionFactory.Options.builder().clock(clock).observer(summary -> {}));
   }
 
   private Map<String, AttributeValue> record() {

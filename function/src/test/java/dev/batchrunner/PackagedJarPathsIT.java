@@ -23,9 +23,7 @@ import dev.batchrunner.core.dispatch.Completion;
 import dev.batchrunner.core.dispatch.DispatchOutcome;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Dispatched;
 import dev.batchrunner.core.dispatch.DispatchOutcome.Duplicate;
-import dev.batchrunner.core.request.EnvironmentRequest;
 import dev.batchrunner.core.request.IdempotencyKey;
-import dev.batchrunner.core.request.RequestResolver;
 import dev.batchrunner.core.testing.Fixtures;
 import dev.batchrunner.core.testing.MutableClock;
 import dev.batchrunner.core.text.SafeText;
@@ -33,18 +31,17 @@ import dev.batchrunner.emulators.DynamoDbLocal;
 import dev.batchrunner.emulators.MotoServer;
 import dev.batchrunner.function.FunctionFactory;
 import dev.batchrunner.function.testing.Completions;
+import dev.batchrunner.function.testing.EcsDirectTasks;
 import dev.batchrunner.function.testing.PackagedFunction;
 import dev.batchrunner.function.testing.Processors;
 import dev.batchrunner.testkit.EcsStub;
 import dev.batchrunner.testkit.LocalRuntimeApi.Answer;
 import dev.batchrunner.testkit.RequiredTool;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -58,11 +55,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.ecs.EcsClient;
-import software.amazon.awssdk.services.ecs.model.ContainerOverride;
-import software.amazon.awssdk.services.ecs.model.KeyValuePair;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
  * Every user-visible path of the function through the Lambda jar as ProGuard shrank it, run as
@@ -82,7 +76,6 @@ class PackagedJarPathsIT {
   private static final String BUS = "batch-runner-completions";
   private static final String DYNAMO_TARGET = "DynamoDB_20120810.";
   private static final String DYNAMO_ERROR = "com.amazonaws.dynamodb.v20120810#";
-  private static final String RULE = "events-rule/batch-runner-DailyReportRule-1QWERTY7ABCD";
 
   /** The configurations the tests run the jar in; one execution environment each. */
   private enum Config {
@@ -160,7 +153,7 @@ class PackagedJarPathsIT {
             .atPriority(10)
             .willReturn(aResponse().proxiedFrom(dynamo.endpoint().toString())));
     if (moto != null) {
-      receiveCompletions();
+      Completions.receiveAll(sqs, queueUrl);
     }
   }
 
@@ -209,7 +202,7 @@ class PackagedJarPathsIT {
     assertEquals("EssentialContainerExited", attempt.get("stopCode").s());
     assertFalse(record.containsKey("completionDue"), "announced: nothing left due");
 
-    List<JsonNode> received = receiveCompletions();
+    List<JsonNode> received = Completions.receiveAll(sqs, queueUrl);
     assertEquals(1, received.size(), received::toString);
     JsonNode event = received.get(0);
     assertEquals(Completion.SOURCE, event.path("source").asText());
@@ -283,7 +276,9 @@ class PackagedJarPathsIT {
           "each attempt its own token");
       assertEquals(key, ecs.task(next).environment("app", "IDEMPOTENCY_KEY"));
       assertEquals(scheduledTime, ecs.task(next).environment("app", "SCHEDULED_TIME"));
-      assertTrue(receiveCompletions().isEmpty(), "a retried attempt is no end of the request");
+      assertTrue(
+          Completions.receiveAll(sqs, queueUrl).isEmpty(),
+          "a retried attempt is no end of the request");
     }
 
     assertEquals("FAILED", last.path("outcome").asText(), last::toString);
@@ -298,7 +293,7 @@ class PackagedJarPathsIT {
       assertEquals(tasks.get(i), attempts.get(i).m().get("taskArn").s());
       assertEquals("137", attempts.get(i).m().get("exitCode").n());
     }
-    List<JsonNode> received = receiveCompletions();
+    List<JsonNode> received = Completions.receiveAll(sqs, queueUrl);
     assertEquals(1, received.size(), received::toString);
     assertEquals(Completion.FAILED, received.get(0).path("detail-type").asText());
     JsonNode detail = received.get(0).path("detail");
@@ -340,7 +335,7 @@ class PackagedJarPathsIT {
     Map<String, AttributeValue> record = record(Config.COMPLETIONS, key);
     assertEquals("FAILED", record.get("status").s());
     assertEquals("2", record.get("attempt").n());
-    List<JsonNode> received = receiveCompletions();
+    List<JsonNode> received = Completions.receiveAll(sqs, queueUrl);
     assertEquals(1, received.size(), received::toString);
     assertEquals(Completion.FAILED, received.get(0).path("detail-type").asText());
     assertEquals(2, received.get(0).at("/detail/attempt").asInt(), received::toString);
@@ -638,8 +633,8 @@ class PackagedJarPathsIT {
     String second;
     try (EcsClient eventBridge = ecs.client(false)) {
       // EventBridge delivers the event twice: the rule's target starts two tasks.
-      first = runTaskAsTheRule(eventBridge, request);
-      second = runTaskAsTheRule(eventBridge, request);
+      first = EcsDirectTasks.runTaskAsTheRule(eventBridge, request);
+      second = EcsDirectTasks.runTaskAsTheRule(eventBridge, request);
     }
     Dispatched claimed = assertInstanceOf(Dispatched.class, guard(first));
     assertInstanceOf(Duplicate.class, guard(second), "the second guard exits 10");
@@ -779,23 +774,6 @@ class PackagedJarPathsIT {
     return env;
   }
 
-  /** Every completion event the subscriber's queue holds now, each deleted once read. */
-  private static List<JsonNode> receiveCompletions() {
-    List<JsonNode> all = new ArrayList<>();
-    while (true) {
-      List<Message> messages =
-          sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(0))
-              .messages();
-      if (messages.isEmpty()) {
-        return all;
-      }
-      for (Message m : messages) {
-        all.add(tree(m.body()));
-        sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
-      }
-    }
-  }
-
   // --- requests and events ---------------------------------------------------------------------
 
   /** A bare daily-report request (a direct invoke, or a scheduled rule's Input). */
@@ -866,50 +844,8 @@ class PackagedJarPathsIT {
 
   /** What an EcsDirect rule's InputTransformer writes for a daily-report request. */
   private static Map<String, String> ruleEnvironment(String reportDate, String tenant) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("BATCH_TYPE_ID", "daily-report");
-    env.put("TRACE_ID", "trace-direct-" + tenant);
-    env.put("BATCH_RUNNER_EVENT_ID", "6a7e8feb-b491-4cf7-a9f1-" + tenant);
-    env.put("BATCH_RUNNER_REQUEST_KEY", "");
-    env.put("REPORT_DATE", reportDate);
-    env.put("TENANT", tenant);
-    env.put("OUTPUT_BUCKET", "acme-reports");
-    return env;
-  }
-
-  /** RunTask as the EcsDirect rule's ECS target sends it; returns the task's ARN. */
-  private static String runTaskAsTheRule(EcsClient eventBridge, Map<String, String> env) {
-    List<KeyValuePair> pairs =
-        env.entrySet().stream()
-            .map(e -> KeyValuePair.builder().name(e.getKey()).value(e.getValue()).build())
-            .toList();
-    return eventBridge
-        .runTask(
-            b ->
-                b.cluster(Fixtures.CATALOG_ENV.get("CLUSTER_ARN"))
-                    .taskDefinition("daily-report")
-                    .launchType("FARGATE")
-                    .startedBy(RULE)
-                    .overrides(
-                        o ->
-                            o.containerOverrides(
-                                ContainerOverride.builder()
-                                    .name("guard")
-                                    .environment(pairs)
-                                    .build(),
-                                ContainerOverride.builder()
-                                    .name("app")
-                                    .command(
-                                        "report",
-                                        "--date",
-                                        env.get("REPORT_DATE"),
-                                        "--tenant",
-                                        env.get("TENANT"))
-                                    .environment(pairs)
-                                    .build())))
-        .tasks()
-        .get(0)
-        .taskArn();
+    return EcsDirectTasks.ruleEnvironment(
+        "trace-direct-" + tenant, "6a7e8feb-b491-4cf7-a9f1-" + tenant, reportDate, tenant);
   }
 
   /**
@@ -917,26 +853,14 @@ class PackagedJarPathsIT {
    * the record in the plain environment's table from the environment ECS gave its container.
    */
   private static DispatchOutcome guard(String task) {
-    Map<String, String> env =
-        ecs.task(task).overrides().stream()
-            .filter(o -> o.name().equals("guard"))
-            .findFirst()
-            .orElseThrow()
-            .environment();
-    FunctionFactory.Assembly guard =
-        FunctionFactory.guard(
-            Processors.config(
-                Processors.catalog(),
-                Config.PLAIN.table(),
-                Processors.connection(dynamo.endpoint(), ecs.endpoint())),
-            task,
-            FunctionFactory.Options.builder().observer(summary -> {}));
-    return guard
-        .dispatcher()
-        .dispatch(
-            EnvironmentRequest.resolve(
-                new RequestResolver(guard.catalog()), env, () -> "guard-trace"),
-            Duration.ofSeconds(30));
+    return EcsDirectTasks.claimAsTheGuard(
+        Processors.config(
+            Processors.catalog(),
+            Config.PLAIN.table(),
+            Processors.connection(dynamo.endpoint(), ecs.endpoint())),
+        task,
+        EcsDirectTasks.guardEnvironment(ecs, task),
+        FunctionFactory.Options.builder().observer(summary -> {}));
   }
 
   // --- answers, records, faults ----------------------------------------------------------------
@@ -1021,13 +945,5 @@ class PackagedJarPathsIT {
             anyRequestedFor(anyUrl())
                 .withHeader("X-Amz-Target", equalTo(DYNAMO_TARGET + operation)))
         .size();
-  }
-
-  private static JsonNode tree(String json) {
-    try {
-      return JSON.readTree(json);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

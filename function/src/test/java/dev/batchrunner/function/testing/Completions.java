@@ -1,16 +1,24 @@
 package dev.batchrunner.function.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchrunner.core.dispatch.Completion;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.eventbridge.model.Target;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /** What the lifecycle tests share: reading completion events back, reading a task's environment. */
 public final class Completions {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private Completions() {}
 
   /**
@@ -38,6 +46,27 @@ public final class Completions {
                 .eventBusName(bus)
                 .targets(Target.builder().id("queue").arn(queueArn).build()));
     return queueUrl;
+  }
+
+  /** Every event the subscriber's queue holds now, each message deleted once read. */
+  public static List<JsonNode> receiveAll(SqsClient sqs, String queueUrl) {
+    List<JsonNode> all = new ArrayList<>();
+    while (true) {
+      List<Message> messages =
+          sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(0))
+              .messages();
+      if (messages.isEmpty()) {
+        return all;
+      }
+      for (Message m : messages) {
+        try {
+          all.add(JSON.readTree(m.body()));
+        } catch (IOException e) {
+          throw new UncheckedIOException("not JSON: " + m.body(), e);
+        }
+        sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
+      }
+    }
   }
 
   /**
