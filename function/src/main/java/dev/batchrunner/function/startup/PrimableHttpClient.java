@@ -4,8 +4,8 @@ import dev.batchrunner.aws.sdk.CannedHttpClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +38,6 @@ import software.amazon.awssdk.http.SdkHttpRequest;
  */
 public final class PrimableHttpClient implements SdkHttpClient {
   private static final Logger LOG = LoggerFactory.getLogger(PrimableHttpClient.class);
-  private volatile String fallback;
 
   /** Starts the loopback responder for one priming run. */
   @FunctionalInterface
@@ -51,7 +50,10 @@ public final class PrimableHttpClient implements SdkHttpClient {
   private final CannedHttpClient canned;
   private final Loopback loopback;
   private final AtomicInteger loopbackCalls = new AtomicInteger();
-  private final AtomicBoolean fallbackLogged = new AtomicBoolean();
+
+  /** Why priming fell back to in-memory answers; set, and logged, once. */
+  private final AtomicReference<String> fallback = new AtomicReference<>();
+
   private volatile boolean priming;
   // The responder of the priming under way; null when priming answers from memory.
   private volatile LoopbackResponder responder;
@@ -202,16 +204,16 @@ public final class PrimableHttpClient implements SdkHttpClient {
   }
 
   private void logFallback(String why, String detail) {
-    if (fallbackLogged.compareAndSet(false, true)) {
-      fallback =
-          "priming answers from memory instead of over loopback: " + why.replace("{}", detail);
-      LOG.debug(fallback);
+    String reason =
+        "priming answers from memory instead of over loopback: " + why.replace("{}", detail);
+    if (fallback.compareAndSet(null, reason)) {
+      LOG.debug(reason);
     }
   }
 
   /** Why priming fell back to in-memory answers (the DEBUG line's text); null if it never did. */
   public String fallbackReason() {
-    return fallback;
+    return fallback.get();
   }
 
   /**
