@@ -1,18 +1,14 @@
 package dev.batchrunner.function.observability.jsonlog;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.batchrunner.core.json.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -31,7 +27,6 @@ public final class JsonLineWriter {
   private static final PrintStream NOWHERE =
       new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
 
-  private final JsonFactory factory = new JsonFactory();
   private final Supplier<PrintStream> out;
   private final Clock clock;
   private final ThreadMdcAdapter mdc;
@@ -81,32 +76,32 @@ public final class JsonLineWriter {
       String message,
       List<KeyValuePair> pairs,
       Throwable error) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
-    try (JsonGenerator json = factory.createGenerator(bytes)) {
-      json.writeStartObject();
-      json.writeStringField("timestamp", Instant.ofEpochMilli(timestamp).toString());
-      json.writeStringField("level", level.toString());
-      json.writeStringField("logger", logger);
-      json.writeStringField("message", message);
-      for (Map.Entry<String, String> entry : mdc.current().entrySet()) {
-        json.writeStringField(entry.getKey(), entry.getValue());
-      }
-      if (pairs != null) {
-        for (KeyValuePair pair : pairs) {
-          json.writeFieldName(pair.key);
-          Json.writeValue(json, pair.value);
-        }
-      }
-      if (error != null) {
-        json.writeStringField("errorType", error.getClass().getName());
-        json.writeStringField("stackTrace", stackTrace(error));
-      }
-      json.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    bytes.write('\n');
-    return bytes.toByteArray();
+    byte[] object =
+        Json.write(
+            json -> {
+              json.writeStartObject();
+              json.writeStringField("timestamp", Instant.ofEpochMilli(timestamp).toString());
+              json.writeStringField("level", level.toString());
+              json.writeStringField("logger", logger);
+              json.writeStringField("message", message);
+              for (Map.Entry<String, String> entry : mdc.current().entrySet()) {
+                json.writeStringField(entry.getKey(), entry.getValue());
+              }
+              if (pairs != null) {
+                for (KeyValuePair pair : pairs) {
+                  json.writeFieldName(pair.key);
+                  Json.writeValue(json, pair.value);
+                }
+              }
+              if (error != null) {
+                json.writeStringField("errorType", error.getClass().getName());
+                json.writeStringField("stackTrace", stackTrace(error));
+              }
+              json.writeEndObject();
+            });
+    byte[] line = Arrays.copyOf(object, object.length + 1);
+    line[object.length] = '\n';
+    return line;
   }
 
   private static String stackTrace(Throwable error) {
